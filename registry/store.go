@@ -1,0 +1,220 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Store is the replicated state: an in-memory database of nodes, instances,
+// checks and KV entries, changed only by Apply and Restore, plus the derived
+// DNS view. All methods are safe for concurrent use; Apply and Restore must
+// be called from one goroutine at a time (Raft's FSM goroutine does).
+type Store struct {
+	logger *slog.Logger
+	db     atomic.Pointer[memdb.MemDB]
+
+	// abandon is closed when Restore replaces the database, so blocking
+	// queries watching channels of the old one wake up and re-read.
+	abandonMu sync.Mutex
+	abandon   chan struct{}
+
+	// applied is the index of the last applied command; appliedCh is closed
+	// and replaced after every apply so WaitForIndex can sleep on it.
+	appliedMu sync.Mutex
+	applied   uint64
+	appliedCh chan struct{}
+
+	view *view
+}
+
+// NewStore returns an empty store. A nil logger discards logs.
+func NewStore(logger *slog.Logger) *Store {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := memdb.NewMemDB(schema())
+	if err != nil {
+		panic(fmt.Sprintf("registry: invalid schema: %v", err)) // a programming error
+	}
+	s := &Store{
+		logger:    logger,
+		abandon:   make(chan struct{}),
+		appliedCh: make(chan struct{}),
+		view:      newView(),
+	}
+	s.db.Store(db)
+	return s
+}
+
+// Apply applies one encoded command committed at index and returns its
+// result. It never fails on a valid command: a command the state does not
+// allow is rejected through Result.Err with the state unchanged. Bytes that
+// do not decode are log corruption and panic.
+func (s *Store) Apply(index uint64, data []byte) Result {
+	cmd, err := Decode(data)
+	if err != nil {
+		panic(fmt.Sprintf("registry: cannot apply log entry %d: %v", index, err))
+	}
+	return s.ApplyCommand(index, cmd)
+}
+
+// ApplyCommand applies a decoded command; see Apply.
+func (s *Store) ApplyCommand(index uint64, cmd Command) Result {
+	tx := s.db.Load().Txn(true)
+	w := &writeTxn{Txn: tx, index: index}
+	var res Result
+	switch c := cmd.(type) {
+	case *RegisterNode:
+		res.Err = w.registerNode(c)
+	case *DeregisterNode:
+		res.Err = w.deregisterNode(c)
+	case *RegisterService:
+		res.Err = w.registerService(c)
+	case *DeregisterService:
+		res.Err = w.deregisterService(c)
+	case *RegisterCheck:
+		res.Err = w.registerCheck(c)
+	case *DeregisterCheck:
+		res.Err = w.deregisterCheck(c)
+	case *UpdateCheck:
+		res.Err = w.updateCheck(c)
+	case *KV:
+		res.OK, res.Err = w.kv(c)
+	case *ReapTombstones:
+		res.Err = w.reapTombstones(c)
+	default:
+		panic(fmt.Sprintf("registry: no apply for command %T", cmd))
+	}
+	res.Index = index
+	if res.Err != nil {
+		tx.Abort()
+		s.setApplied(index)
+		return res
+	}
+	if w.err != nil {
+		// An internal index error on a valid command means the schema and
+		// the code disagree: a bug that must not be papered over.
+		panic(fmt.Sprintf("registry: apply %T at %d: %v", cmd, index, w.err))
+	}
+	tx.Commit()
+	if len(w.services) > 0 || len(w.nodes) > 0 {
+		s.view.refresh(s.db.Load(), w.services, w.nodes)
+	}
+	s.setApplied(index)
+	return res
+}
+
+func (s *Store) setApplied(index uint64) {
+	s.appliedMu.Lock()
+	if index > s.applied {
+		s.applied = index
+	}
+	close(s.appliedCh)
+	s.appliedCh = make(chan struct{})
+	s.appliedMu.Unlock()
+}
+
+// AppliedIndex returns the index of the last command applied.
+func (s *Store) AppliedIndex() uint64 {
+	s.appliedMu.Lock()
+	defer s.appliedMu.Unlock()
+	return s.applied
+}
+
+// WaitForIndex blocks until a command at index or later has been applied, or
+// ctx ends.
+func (s *Store) WaitForIndex(ctx context.Context, index uint64) error {
+	for {
+		s.appliedMu.Lock()
+		applied, ch := s.applied, s.appliedCh
+		s.appliedMu.Unlock()
+		if applied >= index {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for index %d (at %d): %w", index, applied, ctx.Err())
+		}
+	}
+}
+
+// ReadTxn is a consistent, point-in-time read of the state. It is cheap and
+// never blocks writers; abandon it when done.
+type ReadTxn struct {
+	*memdb.Txn
+	abandon <-chan struct{}
+}
+
+// Read opens a read transaction.
+func (s *Store) Read() ReadTxn {
+	s.abandonMu.Lock()
+	ch := s.abandon
+	s.abandonMu.Unlock()
+	return ReadTxn{Txn: s.db.Load().Txn(false), abandon: ch}
+}
+
+// Watch adds the channel that fires when the whole state is replaced to ws.
+// Every blocking query adds it.
+func (r ReadTxn) Watch(ws memdb.WatchSet) {
+	if ws != nil {
+		ws.Add(r.abandon)
+	}
+}
+
+// writeTxn is a write transaction plus what the command changed.
+type writeTxn struct {
+	*memdb.Txn
+	index uint64
+	// services and nodes the DNS view must rebuild (lower-case names).
+	services map[string]struct{}
+	nodes    map[string]struct{}
+	// err records an unexpected database error; see ApplyCommand.
+	err error
+}
+
+func (w *writeTxn) touchService(name string) {
+	if w.services == nil {
+		w.services = map[string]struct{}{}
+	}
+	key := lower(name)
+	w.services[key] = struct{}{}
+	w.setIndex(serviceIndexPrefix + key)
+}
+
+func (w *writeTxn) touchNode(name string) {
+	if w.nodes == nil {
+		w.nodes = map[string]struct{}{}
+	}
+	w.nodes[lower(name)] = struct{}{}
+}
+
+// setIndex records that key changed at this command's index.
+func (w *writeTxn) setIndex(key string) {
+	w.fail(w.Insert(tableIndex, &indexEntry{Key: key, Value: w.index}))
+}
+
+func (w *writeTxn) fail(err error) {
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+}
+
+// maxIndex returns the largest index recorded for any of keys.
+func maxIndex(tx *memdb.Txn, keys ...string) uint64 {
+	var max uint64
+	for _, k := range keys {
+		raw, err := tx.First(tableIndex, "id", k)
+		if err == nil && raw != nil {
+			if v := raw.(*indexEntry).Value; v > max {
+				max = v
+			}
+		}
+	}
+	return max
+}
