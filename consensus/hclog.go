@@ -53,7 +53,13 @@ func (h *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 	// hclog passes key/value pairs; values of type error are common.
 	for i := 0; i < len(args); i++ {
 		if i+1 < len(args) {
-			all = append(all, fmt.Sprint(args[i]), args[i+1])
+			v := args[i+1]
+			if f, ok := v.(hclog.Format); ok && len(f) > 0 {
+				if format, ok := f[0].(string); ok {
+					v = fmt.Sprintf(format, f[1:]...)
+				}
+			}
+			all = append(all, fmt.Sprint(args[i]), v)
 			i++
 		} else {
 			all = append(all, "extra", args[i])

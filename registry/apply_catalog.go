@@ -54,7 +54,7 @@ func (w *writeTxn) upsertNode(n Node) *Node {
 	return &n
 }
 
-// touchNodeServices marks the node and every service on it as changed.
+// touchNodeServices marks the node and every instance on it as changed.
 func (w *writeTxn) touchNodeServices(node string) {
 	w.touchNode(node)
 	it, err := w.Get(tableServices, "node", node)
@@ -63,7 +63,8 @@ func (w *writeTxn) touchNodeServices(node string) {
 		return
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		w.touchService(raw.(*Instance).Name)
+		inst := raw.(*Instance)
+		w.touchInstance(inst.Name, inst.Node, inst.ID)
 	}
 }
 
@@ -130,13 +131,13 @@ func (w *writeTxn) registerService(c *RegisterService) error {
 			// Same ID under a new ID spelling or name: the old name loses it.
 			inst.ID = existing.ID
 			if lower(existing.Name) != lower(inst.Name) {
-				w.touchService(existing.Name)
+				w.touchInstance(existing.Name, existing.Node, existing.ID)
 			}
 		}
 		inst.ModifyIndex = w.index
 		w.fail(w.Insert(tableServices, &inst))
 		w.setIndex(tableServices)
-		w.touchService(inst.Name)
+		w.touchInstance(inst.Name, inst.Node, inst.ID)
 	}
 
 	keep := make(map[string]bool, len(c.Checks))
@@ -153,7 +154,7 @@ func (w *writeTxn) registerService(c *RegisterService) error {
 		case c.ReplaceChecks:
 			w.fail(w.Delete(tableChecks, old))
 			w.setIndex(tableChecks)
-			w.touchService(inst.Name)
+			w.touchInstance(inst.Name, inst.Node, inst.ID)
 		case old.ServiceName != inst.Name:
 			upd := *old
 			upd.ServiceName, upd.ModifyIndex = inst.Name, w.index
@@ -204,7 +205,7 @@ func (w *writeTxn) upsertCheck(ch Check, keepStatus bool) {
 // for a node-level check every service on the node.
 func (w *writeTxn) touchCheckTarget(ch *Check) {
 	if ch.ServiceID != "" {
-		w.touchService(ch.ServiceName)
+		w.touchInstance(ch.ServiceName, ch.Node, ch.ServiceID)
 		return
 	}
 	w.touchNodeServices(ch.Node)
@@ -221,7 +222,7 @@ func (w *writeTxn) deregisterService(c *DeregisterService) error {
 	}
 	w.fail(w.Delete(tableServices, inst))
 	w.setIndex(tableServices)
-	w.touchService(inst.Name)
+	w.touchInstance(inst.Name, inst.Node, inst.ID)
 	return nil
 }
 

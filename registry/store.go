@@ -96,14 +96,15 @@ func (s *Store) ApplyCommand(index uint64, cmd Command) Result {
 		s.setApplied(index)
 		return res
 	}
+	w.finish()
 	if w.err != nil {
 		// An internal index error on a valid command means the schema and
 		// the code disagree: a bug that must not be papered over.
 		panic(fmt.Sprintf("registry: apply %T at %d: %v", cmd, index, w.err))
 	}
 	tx.Commit()
-	if len(w.services) > 0 || len(w.nodes) > 0 {
-		s.view.refresh(s.db.Load(), w.services, w.nodes)
+	if len(w.changed) > 0 || len(w.nodes) > 0 {
+		s.view.refresh(s.db.Load(), w.changed, w.nodes)
 	}
 	s.setApplied(index)
 	return res
@@ -171,20 +172,35 @@ func (r ReadTxn) Watch(ws memdb.WatchSet) {
 type writeTxn struct {
 	*memdb.Txn
 	index uint64
-	// services and nodes the DNS view must rebuild (lower-case names).
-	services map[string]struct{}
-	nodes    map[string]struct{}
+	// changed holds the instances the DNS view must recompute, by
+	// lower-case service name; nodes the node records it must rebuild.
+	changed map[string]map[instanceKey]struct{}
+	nodes   map[string]struct{}
 	// err records an unexpected database error; see ApplyCommand.
 	err error
 }
 
-func (w *writeTxn) touchService(name string) {
-	if w.services == nil {
-		w.services = map[string]struct{}{}
+// touchInstance records that an instance of service name changed (was
+// added, removed, or its health or node changed): the service's index moves
+// and the DNS view recomputes just that instance.
+func (w *writeTxn) touchInstance(service, node, id string) {
+	if w.changed == nil {
+		w.changed = map[string]map[instanceKey]struct{}{}
 	}
-	key := lower(name)
-	w.services[key] = struct{}{}
-	w.setIndex(serviceIndexPrefix + key)
+	svc := lower(service)
+	set := w.changed[svc]
+	if set == nil {
+		set = map[instanceKey]struct{}{}
+		w.changed[svc] = set
+	}
+	set[instanceKey{node: lower(node), id: lower(id)}] = struct{}{}
+}
+
+// finish writes the per-service indexes of everything the command touched.
+func (w *writeTxn) finish() {
+	for svc := range w.changed {
+		w.setIndex(serviceIndexPrefix + svc)
+	}
 }
 
 func (w *writeTxn) touchNode(name string) {

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 
@@ -32,6 +33,24 @@ func (v *ViewInstance) HasTag(tag string) bool {
 	return false
 }
 
+func (v *ViewInstance) key() instanceKey { return instanceKey{node: lower(v.Node), id: lower(v.ID)} }
+
+func (v *ViewInstance) equal(o *ViewInstance) bool {
+	return v.Node == o.Node && v.NodeAddress == o.NodeAddress && v.ID == o.ID &&
+		v.Address == o.Address && v.Port == o.Port && slices.Equal(v.Tags, o.Tags) &&
+		v.Weight == o.Weight && v.Health == o.Health
+}
+
+// instanceKey identifies an instance: lower-case node name and ID.
+type instanceKey struct{ node, id string }
+
+func compareKeys(a, b instanceKey) int {
+	if c := cmp.Compare(a.node, b.node); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
 // ServiceView is an immutable snapshot of one service's healthy instances,
 // sorted by node and ID. A new pointer is published only when the list
 // changes, so pointer identity tells readers whether the set changed.
@@ -47,8 +66,10 @@ type NodeView struct {
 }
 
 // view holds the DNS snapshots. Readers use the sync.Maps without locks;
-// rebuilders serialise on mu so a rebuild from an older state can never
-// overwrite one from a newer state.
+// writers serialise on mu so a rebuild from an older state can never
+// overwrite one from a newer state. A write recomputes only the instances
+// it touched and merges them into a copy of the service's list, so its
+// cost is the copy, not a re-read of the whole service.
 type view struct {
 	mu       sync.Mutex
 	down     map[string]bool // lower(node) -> known down by local gossip
@@ -92,21 +113,26 @@ func (s *Store) SetNodeDown(node string, down bool) {
 		delete(v.down, key)
 	}
 	tx := s.db.Load().Txn(false)
-	services := map[string]struct{}{}
-	it, err := tx.Get(tableServices, "node", node)
-	if err == nil {
+	changed := map[string]map[instanceKey]struct{}{}
+	if it, err := tx.Get(tableServices, "node", node); err == nil {
 		for raw := it.Next(); raw != nil; raw = it.Next() {
-			services[lower(raw.(*Instance).Name)] = struct{}{}
+			inst := raw.(*Instance)
+			svc := lower(inst.Name)
+			if changed[svc] == nil {
+				changed[svc] = map[instanceKey]struct{}{}
+			}
+			changed[svc][instanceKey{node: lower(inst.Node), id: lower(inst.ID)}] = struct{}{}
 		}
 	}
-	v.rebuildLocked(tx, services, nil)
+	v.applyLocked(tx, changed, nil)
 }
 
-// refresh rebuilds the snapshots of the named services and nodes from db.
-func (v *view) refresh(db *memdb.MemDB, services, nodes map[string]struct{}) {
+// refresh brings the snapshots of the changed instances and nodes up to
+// date with db.
+func (v *view) refresh(db *memdb.MemDB, changed map[string]map[instanceKey]struct{}, nodes map[string]struct{}) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.rebuildLocked(db.Txn(false), services, nodes)
+	v.applyLocked(db.Txn(false), changed, nodes)
 }
 
 // reset rebuilds every snapshot, after the whole state was replaced.
@@ -114,23 +140,46 @@ func (v *view) reset(db *memdb.MemDB) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	tx := db.Txn(false)
-	services, nodes := map[string]struct{}{}, map[string]struct{}{}
-	v.services.Range(func(k, _ any) bool { services[k.(string)] = struct{}{}; return true })
+	nodes := map[string]struct{}{}
 	v.nodes.Range(func(k, _ any) bool { nodes[k.(string)] = struct{}{}; return true })
-	if it, err := tx.Get(tableServices, "id"); err == nil {
-		for raw := it.Next(); raw != nil; raw = it.Next() {
-			services[lower(raw.(*Instance).Name)] = struct{}{}
-		}
-	}
 	if it, err := tx.Get(tableNodes, "id"); err == nil {
 		for raw := it.Next(); raw != nil; raw = it.Next() {
 			nodes[lower(raw.(*Node).Name)] = struct{}{}
 		}
 	}
-	v.rebuildLocked(tx, services, nodes)
+	v.rebuildNodes(tx, nodes)
+	v.services.Range(func(k, _ any) bool { v.services.Delete(k); return true })
+	c := newHealthCache(tx, v.down)
+	byService := map[string][]ViewInstance{}
+	names := map[string]string{}
+	if it, err := tx.Get(tableServices, "id"); err == nil {
+		for raw := it.Next(); raw != nil; raw = it.Next() {
+			inst := raw.(*Instance)
+			svc := lower(inst.Name)
+			if _, ok := names[svc]; !ok {
+				names[svc] = inst.Name
+				byService[svc] = nil
+			}
+			if e, ok := c.entry(inst); ok {
+				byService[svc] = append(byService[svc], e)
+			}
+		}
+	}
+	for svc, list := range byService {
+		slices.SortFunc(list, func(a, b ViewInstance) int { return compareKeys(a.key(), b.key()) })
+		v.services.Store(svc, &ServiceView{Name: names[svc], Instances: list})
+	}
 }
 
-func (v *view) rebuildLocked(tx *memdb.Txn, services, nodes map[string]struct{}) {
+func (v *view) applyLocked(tx *memdb.Txn, changed map[string]map[instanceKey]struct{}, nodes map[string]struct{}) {
+	v.rebuildNodes(tx, nodes)
+	c := newHealthCache(tx, v.down)
+	for svc, keys := range changed {
+		v.updateService(tx, c, svc, keys)
+	}
+}
+
+func (v *view) rebuildNodes(tx *memdb.Txn, nodes map[string]struct{}) {
 	for name := range nodes {
 		raw, _ := tx.First(tableNodes, "id", name)
 		if raw == nil {
@@ -143,70 +192,127 @@ func (v *view) rebuildLocked(tx *memdb.Txn, services, nodes map[string]struct{})
 			v.nodes.Store(name, nv)
 		}
 	}
-	nodeHealth := map[string]Health{}
-	for name := range services {
-		v.rebuildService(tx, name, nodeHealth)
-	}
 }
 
-// rebuildService publishes a new snapshot of one service if its healthy
-// list changed. nodeHealth caches node-level check results across calls.
-func (v *view) rebuildService(tx *memdb.Txn, name string, nodeHealth map[string]Health) {
-	it, err := tx.Get(tableServices, "service", name)
-	if err != nil {
-		return
+// updateService recomputes the changed instances of one service and
+// publishes a new snapshot if anything DNS shows differs.
+func (v *view) updateService(tx *memdb.Txn, c *healthCache, svc string, keys map[instanceKey]struct{}) {
+	var old *ServiceView
+	if raw, ok := v.services.Load(svc); ok {
+		old = raw.(*ServiceView)
 	}
-	var (
-		display string
-		out     []ViewInstance
-		any     bool
-	)
-	for raw := it.Next(); raw != nil; raw = it.Next() {
+	name := ""
+	if old != nil {
+		name = old.Name
+	}
+	// The new entries for the changed keys, sorted.
+	var fresh []ViewInstance
+	for k := range keys {
+		raw, _ := tx.First(tableServices, "id", k.node, k.id)
+		if raw == nil {
+			continue
+		}
 		inst := raw.(*Instance)
-		any = true
-		if display == "" {
-			display = inst.Name
+		if lower(inst.Name) != svc {
+			continue // renamed away from this service
 		}
-		if v.down[lower(inst.Node)] {
-			continue
+		name = inst.Name
+		if e, ok := c.entry(inst); ok {
+			fresh = append(fresh, e)
 		}
-		h, ok := nodeHealth[lower(inst.Node)]
-		if !ok {
-			h = nodeChecksHealth(tx, inst.Node)
-			nodeHealth[lower(inst.Node)] = h
-		}
-		h = h.Worse(instanceChecksHealth(tx, inst.Node, inst.ID))
-		if h == HealthCritical {
-			continue
-		}
-		nodeRaw, _ := tx.First(tableNodes, "id", inst.Node)
-		if nodeRaw == nil {
-			continue
-		}
-		weight := inst.Weights.Passing
-		if h == HealthWarning {
-			weight = inst.Weights.Warning
-		}
-		out = append(out, ViewInstance{
-			Node:        inst.Node,
-			NodeAddress: nodeRaw.(*Node).Address,
-			ID:          inst.ID,
-			Address:     inst.Address,
-			Port:        inst.Port,
-			Tags:        inst.Tags,
-			Weight:      weight,
-			Health:      h,
-		})
 	}
-	if !any {
-		v.services.Delete(name)
+	slices.SortFunc(fresh, func(a, b ViewInstance) int { return compareKeys(a.key(), b.key()) })
+
+	// Merge: the old list without the changed keys, plus the fresh entries.
+	var prev []ViewInstance
+	if old != nil {
+		prev = old.Instances
+	}
+	merged := make([]ViewInstance, 0, len(prev)+len(fresh))
+	same := true
+	kept := 0
+	i := 0
+	for _, e := range prev {
+		k := e.key()
+		if _, ok := keys[k]; ok {
+			// Must match the next fresh entry with this key, or it changed.
+			if j := slices.IndexFunc(fresh, func(f ViewInstance) bool { return f.key() == k }); j < 0 || !fresh[j].equal(&e) {
+				same = false
+			} else {
+				kept++
+			}
+			continue
+		}
+		for i < len(fresh) && compareKeys(fresh[i].key(), k) < 0 {
+			merged = append(merged, fresh[i])
+			i++
+		}
+		merged = append(merged, e)
+	}
+	merged = append(merged, fresh[i:]...)
+	if kept != len(fresh) {
+		same = false
+	}
+
+	if len(merged) == 0 {
+		// Keep an empty snapshot while any instance is registered (all of
+		// them unhealthy); drop it when the service is gone.
+		if raw, _ := tx.First(tableServices, "service", svc); raw == nil {
+			v.services.Delete(svc)
+			return
+		}
+	}
+	if old != nil && same && old.Name == name {
 		return
 	}
-	sv := &ServiceView{Name: display, Instances: out}
-	if old, ok := v.services.Load(name); ok && sameView(old.(*ServiceView), sv) {
-		return
+	v.services.Store(svc, &ServiceView{Name: name, Instances: merged})
+}
+
+// healthCache computes DNS entries, caching node-level facts per refresh.
+type healthCache struct {
+	tx    *memdb.Txn
+	down  map[string]bool
+	nodes map[string]nodeFacts
+}
+
+type nodeFacts struct {
+	address string
+	health  Health
+	ok      bool // registered
+}
+
+func newHealthCache(tx *memdb.Txn, down map[string]bool) *healthCache {
+	return &healthCache{tx: tx, down: down, nodes: map[string]nodeFacts{}}
+}
+
+// entry returns the DNS entry of inst, or false when DNS must not show it.
+func (c *healthCache) entry(inst *Instance) (ViewInstance, bool) {
+	key := lower(inst.Node)
+	if c.down[key] {
+		return ViewInstance{}, false
 	}
-	v.services.Store(name, sv)
+	nf, ok := c.nodes[key]
+	if !ok {
+		if raw, _ := c.tx.First(tableNodes, "id", inst.Node); raw != nil {
+			nf = nodeFacts{address: raw.(*Node).Address, health: nodeChecksHealth(c.tx, inst.Node), ok: true}
+		}
+		c.nodes[key] = nf
+	}
+	if !nf.ok {
+		return ViewInstance{}, false
+	}
+	h := nf.health.Worse(instanceChecksHealth(c.tx, inst.Node, inst.ID))
+	if h == HealthCritical {
+		return ViewInstance{}, false
+	}
+	weight := inst.Weights.Passing
+	if h == HealthWarning {
+		weight = inst.Weights.Warning
+	}
+	return ViewInstance{
+		Node: inst.Node, NodeAddress: nf.address, ID: inst.ID, Address: inst.Address,
+		Port: inst.Port, Tags: inst.Tags, Weight: weight, Health: h,
+	}, true
 }
 
 // nodeChecksHealth returns the worst status of a node's node-level checks.
@@ -231,12 +337,4 @@ func worstCheck(tx *memdb.Txn, keep func(*Check) bool, index string, args ...any
 		}
 	}
 	return h
-}
-
-func sameView(a, b *ServiceView) bool {
-	return a.Name == b.Name && slices.EqualFunc(a.Instances, b.Instances, func(x, y ViewInstance) bool {
-		return x.Node == y.Node && x.NodeAddress == y.NodeAddress && x.ID == y.ID &&
-			x.Address == y.Address && x.Port == y.Port && slices.Equal(x.Tags, y.Tags) &&
-			x.Weight == y.Weight && x.Health == y.Health
-	})
 }

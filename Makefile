@@ -1,0 +1,37 @@
+# roster — make targets. `make run` and `make test` are all a newcomer needs.
+GO      ?= go
+BIN     := bin/roster
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+# Benchmarks write Raft data here (the disk matters: fsync dominates writes).
+BENCH_TMP ?= $(CURDIR)/.benchtmp
+
+.PHONY: all build run test bench lint golden clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/roster
+
+# A single-node agent with embedded defaults: HTTP on 127.0.0.1:8500,
+# data in a temporary directory (gone when it stops).
+run: build
+	./$(BIN) agent --dev
+
+# What CI runs.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+bench:
+	mkdir -p $(BENCH_TMP)
+	TMPDIR=$(BENCH_TMP) $(GO) test -run '^$$' -bench 'FsyncBaseline|RegisterHTTP' -benchtime 3s ./agent/
+	rm -rf $(BENCH_TMP)
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+clean:
+	rm -rf bin $(BENCH_TMP)

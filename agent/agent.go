@@ -1,0 +1,175 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/rosterhq/roster/consensus"
+	"github.com/rosterhq/roster/httpapi"
+	"github.com/rosterhq/roster/registry"
+)
+
+// Agent is one running roster node.
+type Agent struct {
+	cfg    Config
+	logger *slog.Logger
+	nodeID string
+	tmpDir string
+
+	store *registry.Store
+	raft  *consensus.Node
+	api   *httpapi.Server
+
+	httpLn  net.Listener
+	httpSrv *http.Server
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start builds and starts an agent. On error everything started so far is
+// stopped again.
+func Start(cfg Config) (a *Agent, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a = &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeName)}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	defer func() {
+		if err != nil {
+			a.Stop()
+			a = nil
+		}
+	}()
+
+	if cfg.DataDir == "" {
+		a.tmpDir, err = os.MkdirTemp("", "roster-dev-")
+		if err != nil {
+			return a, fmt.Errorf("create dev data dir: %w", err)
+		}
+		a.cfg.DataDir = a.tmpDir
+	}
+	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+		return a, fmt.Errorf("create data dir: %w", err)
+	}
+	if a.nodeID, err = loadNodeID(a.cfg.DataDir); err != nil {
+		return a, err
+	}
+
+	a.store = registry.NewStore(a.logger.With("component", "registry"))
+
+	rc := cfg.Raft
+	rc.ID = cfg.NodeName
+	rc.DataDir = a.cfg.DataDir + "/raft"
+	rc.BindAddr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.RaftPort))
+	rc.AdvertiseAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.RaftPort))
+	rc.BootstrapSelf = true
+	rc.Logger = a.logger
+	if a.raft, err = consensus.New(rc, a.store); err != nil {
+		return a, err
+	}
+
+	if err := a.startHTTP(); err != nil {
+		return a, err
+	}
+
+	a.wg.Add(1)
+	go a.runLeaderDuties()
+
+	a.logger.Info("agent started", "http", a.HTTPAddr(), "raft", a.raft.Addr(), "data_dir", a.cfg.DataDir)
+	return a, nil
+}
+
+func (a *Agent) startHTTP() error {
+	hc := httpapi.DefaultConfig()
+	hc.NodeName = a.cfg.NodeName
+	hc.NodeID = a.nodeID
+	hc.NodeAddress = a.cfg.advertiseIP()
+	hc.Datacenter = a.cfg.Datacenter
+	hc.EnableScriptChecks = a.cfg.EnableScriptChecks
+	hc.Version = a.cfg.Version
+	hc.Logger = a.logger.With("component", "http")
+	api, err := httpapi.New(hc, a.store, backend{a.raft})
+	if err != nil {
+		return err
+	}
+	a.api = api
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on http address: %w", err)
+	}
+	a.httpLn = ln
+	a.httpSrv = newHTTPServer(api, a.logger)
+	go func() {
+		if err := a.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// HTTPAddr returns the address the API listens on.
+func (a *Agent) HTTPAddr() string {
+	if a.httpLn == nil {
+		return ""
+	}
+	return a.httpLn.Addr().String()
+}
+
+// RaftAddr returns the Raft address other servers use.
+func (a *Agent) RaftAddr() string { return a.raft.Addr() }
+
+// NodeName returns the agent's node name.
+func (a *Agent) NodeName() string { return a.cfg.NodeName }
+
+// Store returns the agent's local replica (for tests and embedding).
+func (a *Agent) Store() *registry.Store { return a.store }
+
+// Raft returns the agent's Raft node (for tests and embedding).
+func (a *Agent) Raft() *consensus.Node { return a.raft }
+
+// Stop shuts the agent down: HTTP first (in-flight requests get a grace
+// period), then leader duties, then Raft. It is safe to call twice.
+func (a *Agent) Stop() error {
+	a.stopOnce.Do(func() {
+		var errs []error
+		a.cancel()
+		if a.httpSrv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			if err := a.httpSrv.Shutdown(ctx); err != nil {
+				a.httpSrv.Close()
+			}
+			cancel()
+		} else if a.httpLn != nil {
+			a.httpLn.Close()
+		}
+		a.wg.Wait()
+		if a.raft != nil {
+			if err := a.raft.Shutdown(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if a.tmpDir != "" {
+			if err := os.RemoveAll(a.tmpDir); err != nil {
+				errs = append(errs, fmt.Errorf("remove dev data dir: %w", err))
+			}
+		}
+		a.stopErr = errors.Join(errs...)
+		a.logger.Info("agent stopped")
+	})
+	return a.stopErr
+}

@@ -1,0 +1,153 @@
+package agent_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+
+	"github.com/rosterhq/roster/agent/agenttest"
+)
+
+func register(t *testing.T, httpAddr, body string) {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", "http://"+httpAddr+"/v1/agent/service/register", strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("register: %d", resp.StatusCode)
+	}
+}
+
+func TestRegistrationsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := agenttest.Config(t, "n1", dir)
+	cfg.Raft.SnapshotThreshold = 16 // some registrations land in a snapshot, some only in the log
+	cfg.Raft.TrailingLogs = 4
+	a := agenttest.Start(t, cfg)
+	for i := 0; i < 40; i++ {
+		register(t, a.HTTPAddr(), fmt.Sprintf(`{"Name":"web","ID":"web-%d","Port":%d}`, i, 8000+i))
+	}
+	if err := a.Raft().Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	register(t, a.HTTPAddr(), `{"Name":"db","ID":"db-1","Port":5432}`)
+	before := a.Store().AppliedIndex()
+	if err := a.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	b := agenttest.Start(t, agenttest.Config(t, "n1", dir))
+	client, err := api.NewClient(&api.Config{Address: b.HTTPAddr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, _, err := client.Catalog().Service("web", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(web) != 40 {
+		t.Fatalf("after restart: %d web instances, want 40", len(web))
+	}
+	db, _, err := client.Catalog().Service("db", "", nil)
+	if err != nil || len(db) != 1 || db[0].ServicePort != 5432 {
+		t.Fatalf("after restart db = %+v, %v", db, err)
+	}
+	if b.Store().AppliedIndex() < before {
+		t.Fatalf("applied index went back from %d to %d", before, b.Store().AppliedIndex())
+	}
+	// Same Raft identity: one voter, itself (no second bootstrap), at the
+	// new address once the leader has updated it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		peers, err := client.Status().Peers()
+		if err == nil && len(peers) == 1 && peers[0] == b.RaftAddr() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peers after restart = %v, %v (raft at %s)", peers, err, b.RaftAddr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestConsulClientCompatibility drives the agent with Consul's own Go client.
+func TestConsulClientCompatibility(t *testing.T) {
+	a := agenttest.Start(t, agenttest.Config(t, "n1", t.TempDir()))
+	client, err := api.NewClient(&api.Config{Address: a.HTTPAddr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentAPI := client.Agent()
+	reg := &api.AgentServiceRegistration{
+		ID: "web-1", Name: "web", Tags: []string{"v1"}, Port: 8080, Address: "10.0.0.5",
+		Meta:    map[string]string{"team": "edge"},
+		Weights: &api.AgentWeights{Passing: 5, Warning: 1},
+		Check:   &api.AgentServiceCheck{TTL: "30s", Status: api.HealthPassing},
+	}
+	if err := agentAPI.ServiceRegister(reg); err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	if err := agentAPI.ServiceRegisterOpts(&api.AgentServiceRegistration{Name: "db", Port: 5432},
+		api.ServiceRegisterOpts{ReplaceExistingChecks: true}); err != nil {
+		t.Fatalf("register with opts: %v", err)
+	}
+
+	services, err := agentAPI.Services()
+	if err != nil || len(services) != 2 || services["web-1"].Weights.Passing != 5 || services["web-1"].Meta["team"] != "edge" {
+		t.Fatalf("agent services = %+v, %v", services, err)
+	}
+	names, meta, err := client.Catalog().Services(nil)
+	if err != nil || len(names) != 2 || names["web"][0] != "v1" || meta.LastIndex == 0 {
+		t.Fatalf("catalog services = %v %+v %v", names, meta, err)
+	}
+	entries, _, err := client.Health().Service("web", "v1", true, nil)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("health service = %+v, %v", entries, err)
+	}
+	if got := entries[0].Checks.AggregatedStatus(); got != api.HealthPassing {
+		t.Fatalf("aggregated status = %s", got)
+	}
+	nodes, _, err := client.Catalog().Nodes(nil)
+	if err != nil || len(nodes) != 1 || nodes[0].Node != "n1" {
+		t.Fatalf("nodes = %+v, %v", nodes, err)
+	}
+	leader, err := client.Status().Leader()
+	if err != nil || leader != a.RaftAddr() {
+		t.Fatalf("leader = %q, %v", leader, err)
+	}
+	// A blocking query with the index from the last read returns after a
+	// change, with a higher index.
+	_, meta, _ = client.Catalog().Service("web", "", nil)
+	done := make(chan uint64)
+	go func() {
+		_, m, err := client.Catalog().Service("web", "", &api.QueryOptions{WaitIndex: meta.LastIndex})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- m.LastIndex
+	}()
+	if err := agentAPI.ServiceRegister(&api.AgentServiceRegistration{ID: "web-2", Name: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	if idx := <-done; idx <= meta.LastIndex {
+		t.Fatalf("blocking query returned index %d, not past %d", idx, meta.LastIndex)
+	}
+
+	if err := agentAPI.ServiceDeregister("web-1"); err != nil {
+		t.Fatalf("deregister: %v", err)
+	}
+	if err := agentAPI.ServiceDeregister("web-1"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("second deregister: %v", err)
+	}
+	services, _ = agentAPI.Services()
+	if _, ok := services["web-1"]; ok || len(services) != 2 {
+		t.Fatalf("after deregister: %v", services)
+	}
+}

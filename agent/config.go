@@ -1,0 +1,105 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/rosterhq/roster/consensus"
+)
+
+// Config configures an agent. cmd/roster fills it from flags; tests fill it
+// directly (ports 0 pick free ones).
+type Config struct {
+	// NodeName must be unique in the cluster and a valid DNS label.
+	NodeName string
+	// DataDir holds the node ID, the Raft log and snapshots. Dev mode with
+	// an empty DataDir uses a temporary directory removed on Stop.
+	DataDir string
+	Dev     bool
+
+	// BindAddr is the IP the Raft (and gossip) ports listen on;
+	// AdvertiseAddr the IP other nodes reach this one at (default BindAddr).
+	BindAddr      string
+	AdvertiseAddr string
+	RaftPort      int
+
+	// HTTPAddr is the API's listen address ("ip:port").
+	HTTPAddr   string
+	Datacenter string
+
+	// EnableScriptChecks allows checks that run programs.
+	EnableScriptChecks bool
+
+	// Raft carries Raft's timing and snapshot settings; ID, DataDir and
+	// addresses are filled in from the fields above.
+	Raft consensus.Config
+
+	// Version is reported by the API.
+	Version string
+	Logger  *slog.Logger
+}
+
+// DefaultConfig returns Consul's ports on loopback.
+func DefaultConfig() Config {
+	return Config{
+		BindAddr:   "127.0.0.1",
+		RaftPort:   8300,
+		HTTPAddr:   "127.0.0.1:8500",
+		Datacenter: "dc1",
+		Raft:       consensus.DefaultConfig(),
+		Version:    "dev",
+	}
+}
+
+// Validate reports the first problem with c.
+func (c Config) Validate() error {
+	if c.NodeName == "" {
+		return errors.New("node name is required")
+	}
+	if !validLabel(c.NodeName) {
+		return fmt.Errorf("node name %q is not a valid DNS label (letters, digits, inner hyphens, at most 63)", c.NodeName)
+	}
+	if c.DataDir == "" && !c.Dev {
+		return errors.New("a data directory is required (or run with --dev)")
+	}
+	if net.ParseIP(c.BindAddr) == nil {
+		return fmt.Errorf("bind address %q is not an IP address", c.BindAddr)
+	}
+	if c.AdvertiseAddr != "" && net.ParseIP(c.AdvertiseAddr) == nil {
+		return fmt.Errorf("advertise address %q is not an IP address", c.AdvertiseAddr)
+	}
+	if c.RaftPort < 0 || c.RaftPort > 65535 {
+		return fmt.Errorf("raft port %d is out of range", c.RaftPort)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return fmt.Errorf("http address %q: %w", c.HTTPAddr, err)
+	}
+	return nil
+}
+
+// advertiseIP is the address this node announces.
+func (c Config) advertiseIP() string {
+	if c.AdvertiseAddr != "" {
+		return c.AdvertiseAddr
+	}
+	return c.BindAddr
+}
+
+func validLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' && i > 0 && i < len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+// shutdownGrace bounds how long Stop waits for in-flight HTTP requests.
+const shutdownGrace = 5 * time.Second

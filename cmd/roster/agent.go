@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rosterhq/roster/agent"
+)
+
+// env names the environment variable of an agent flag: ROSTER_<FLAG>.
+func env(flag string) []string {
+	return []string{"ROSTER_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
+}
+
+func agentCommand() *cli.Command {
+	def := agent.DefaultConfig()
+	return &cli.Command{
+		Name:  "agent",
+		Usage: "run a roster agent",
+		Description: "Runs a node: Raft-replicated registry and KV, the HTTP API and DNS.\n" +
+			"   --dev runs a throwaway single node on loopback with data in a temporary directory.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dev", Usage: "single node on loopback, data in a temporary directory", EnvVars: env("dev")},
+			&cli.StringFlag{Name: "node", Usage: "node name, unique in the cluster (default: host name)", EnvVars: env("node")},
+			&cli.StringFlag{Name: "data-dir", Usage: "directory for the Raft log, snapshots and node ID", EnvVars: env("data-dir")},
+			&cli.StringFlag{Name: "datacenter", Usage: "datacenter name reported by the API", Value: def.Datacenter, EnvVars: env("datacenter")},
+			&cli.StringFlag{Name: "bind", Usage: "IP address the Raft and gossip ports listen on", Value: def.BindAddr, EnvVars: env("bind")},
+			&cli.StringFlag{Name: "advertise", Usage: "IP address other nodes reach this one at (default: --bind)", EnvVars: env("advertise")},
+			&cli.IntFlag{Name: "raft-port", Usage: "Raft port (also carries write forwarding)", Value: def.RaftPort, EnvVars: env("raft-port")},
+			&cli.StringFlag{Name: "http-addr", Usage: "HTTP API listen address", Value: def.HTTPAddr, EnvVars: env("http-addr")},
+			&cli.BoolFlag{Name: "enable-script-checks", Usage: "allow health checks that run programs (Args)", EnvVars: env("enable-script-checks")},
+			&cli.Uint64Flag{Name: "raft-snapshot-threshold", Usage: "log entries between Raft snapshots", Value: def.Raft.SnapshotThreshold, EnvVars: env("raft-snapshot-threshold")},
+			&cli.Uint64Flag{Name: "raft-trailing-logs", Usage: "log entries kept after a snapshot", Value: def.Raft.TrailingLogs, EnvVars: env("raft-trailing-logs")},
+			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", Value: "info", EnvVars: env("log-level")},
+			&cli.BoolFlag{Name: "log-json", Usage: "log as JSON lines", EnvVars: env("log-json")},
+		},
+		Action: runAgent,
+	}
+}
+
+func newLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fail(exitUsage, "--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// agentConfig builds the agent's Config from flags.
+func agentConfig(c *cli.Context, logger *slog.Logger) (agent.Config, error) {
+	cfg := agent.DefaultConfig()
+	cfg.Dev = c.Bool("dev")
+	cfg.NodeName = c.String("node")
+	if cfg.NodeName == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return cfg, fail(exitUsage, "--node is required (cannot read the host name: %v)", err)
+		}
+		cfg.NodeName = strings.Split(host, ".")[0]
+	}
+	cfg.DataDir = c.String("data-dir")
+	if cfg.DataDir == "" && !cfg.Dev {
+		return cfg, fail(exitUsage, "--data-dir is required (or use --dev for a throwaway node)")
+	}
+	cfg.Datacenter = c.String("datacenter")
+	cfg.BindAddr = c.String("bind")
+	cfg.AdvertiseAddr = c.String("advertise")
+	cfg.RaftPort = c.Int("raft-port")
+	cfg.HTTPAddr = c.String("http-addr")
+	cfg.EnableScriptChecks = c.Bool("enable-script-checks")
+	cfg.Raft.SnapshotThreshold = c.Uint64("raft-snapshot-threshold")
+	cfg.Raft.TrailingLogs = c.Uint64("raft-trailing-logs")
+	cfg.Version = version
+	cfg.Logger = logger
+	if err := cfg.Validate(); err != nil {
+		return cfg, fail(exitUsage, "%v", err)
+	}
+	return cfg, nil
+}
+
+func runAgent(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return fail(exitUsage, "agent takes no arguments, got %q", c.Args().First())
+	}
+	logger, err := newLogger(c.App.ErrWriter, c.String("log-level"), c.Bool("log-json"))
+	if err != nil {
+		return err
+	}
+	cfg, err := agentConfig(c, logger)
+	if err != nil {
+		return err
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	a, err := agent.Start(cfg)
+	if err != nil {
+		return fail(exitError, "start agent: %v", err)
+	}
+	fmt.Fprintf(c.App.Writer, "roster agent %q running: HTTP on %s\n", cfg.NodeName, a.HTTPAddr())
+	sig := <-sigs
+	logger.Info("shutting down", "signal", sig.String())
+	go func() {
+		<-sigs
+		logger.Warn("second signal: exiting without a clean shutdown")
+		os.Exit(exitError)
+	}()
+	if err := a.Stop(); err != nil {
+		return fail(exitError, "stop agent: %v", err)
+	}
+	return nil
+}
