@@ -151,3 +151,65 @@ func TestConsulClientCompatibility(t *testing.T) {
 		t.Fatalf("after deregister: %v", services)
 	}
 }
+
+// TestConsulClientKV drives the KV store with Consul's own Go client.
+func TestConsulClientKV(t *testing.T) {
+	a := agenttest.Start(t, agenttest.Config(t, "n1", t.TempDir()))
+	client, err := api.NewClient(&api.Config{Address: a.HTTPAddr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := client.KV()
+	if _, err := kv.Put(&api.KVPair{Key: "app/db/url", Value: []byte("postgres://db"), Flags: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, meta, err := kv.Get("app/db/url", nil)
+	if err != nil || p == nil || string(p.Value) != "postgres://db" || p.Flags != 3 || meta.LastIndex != p.ModifyIndex {
+		t.Fatalf("get = %+v %+v %v", p, meta, err)
+	}
+	if missing, _, err := kv.Get("app/none", nil); err != nil || missing != nil {
+		t.Fatalf("missing key = %+v %v", missing, err)
+	}
+	// CAS with a stale index fails, with the current one succeeds.
+	if ok, _, err := kv.CAS(&api.KVPair{Key: "app/db/url", Value: []byte("x"), ModifyIndex: p.ModifyIndex - 1}, nil); err != nil || ok {
+		t.Fatalf("stale CAS = %v %v", ok, err)
+	}
+	if ok, _, err := kv.CAS(&api.KVPair{Key: "app/db/url", Value: []byte("postgres://db2"), ModifyIndex: p.ModifyIndex}, nil); err != nil || !ok {
+		t.Fatalf("CAS = %v %v", ok, err)
+	}
+	kv.Put(&api.KVPair{Key: "app/web/port", Value: []byte("8080")}, nil)
+	kv.Put(&api.KVPair{Key: "app/web/host", Value: []byte("web")}, nil)
+	pairs, _, err := kv.List("app/", nil)
+	if err != nil || len(pairs) != 3 || pairs[0].Key != "app/db/url" {
+		t.Fatalf("list = %v %v", pairs, err)
+	}
+	keys, _, err := kv.Keys("app/", "/", nil)
+	if err != nil || strings.Join(keys, ",") != "app/db/,app/web/" {
+		t.Fatalf("keys = %v %v", keys, err)
+	}
+
+	// A blocking Get returns when the key changes, with the new value.
+	p, meta, _ = kv.Get("app/web/port", nil)
+	got := make(chan *api.KVPair)
+	go func() {
+		p, _, err := kv.Get("app/web/port", &api.QueryOptions{WaitIndex: meta.LastIndex, WaitTime: time.Minute})
+		if err != nil {
+			t.Error(err)
+		}
+		got <- p
+	}()
+	time.Sleep(50 * time.Millisecond)
+	kv.Put(&api.KVPair{Key: "app/web/host", Value: []byte("unrelated")}, nil)
+	kv.Put(&api.KVPair{Key: "app/web/port", Value: []byte("9090")}, nil)
+	if p := <-got; p == nil || string(p.Value) != "9090" {
+		t.Fatalf("blocking get = %+v", p)
+	}
+
+	if _, err := kv.DeleteTree("app/web/", nil); err != nil {
+		t.Fatal(err)
+	}
+	pairs, _, _ = kv.List("app/", nil)
+	if len(pairs) != 1 {
+		t.Fatalf("after delete tree: %v", pairs)
+	}
+}

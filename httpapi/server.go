@@ -136,6 +136,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/health/checks/{service}", s.handleHealthChecks)
 	m.HandleFunc("GET /v1/health/state/{state}", s.handleHealthState)
 
+	m.HandleFunc("GET /v1/kv/{key...}", s.handleKVGet)
+	m.HandleFunc("PUT /v1/kv/{key...}", s.handleKVPut)
+	m.HandleFunc("DELETE /v1/kv/{key...}", s.handleKVDelete)
+
 	m.HandleFunc("GET /v1/status/leader", s.handleStatusLeader)
 	m.HandleFunc("GET /v1/status/peers", s.handleStatusPeers)
 }
