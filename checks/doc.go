@@ -31,6 +31,23 @@
 //   - After Stop, or after Sync has removed a check, its runner makes no more
 //     Reporter calls.
 //
+// Decisions worth knowing when wiring it:
+//
+//   - Thresholds after a restart: a runner seeded passing or warning needs
+//     FailuresBeforeWarning/Critical failures to leave that status, as if
+//     the agent had not restarted. A runner seeded critical (also the
+//     initial status of a new check) takes the first success at once, as
+//     Consul's freshly started checks do.
+//   - An exec check on an agent without EnableScriptChecks is reported
+//     critical with an output that says why, rather than silently ignored:
+//     the check exists in the replicated state, so its instance must not
+//     look healthy. A definition that cannot run (bad URL, no interval) is
+//     reported critical the same way.
+//   - HTTP checks follow redirects (at most 10), as Consul does, and do not
+//     use the agent's proxy settings.
+//   - Manager.UpdateTTL never blocks on a write: the runner writes after it
+//     returns. TTL reports are not subject to thresholds.
+//
 // The package imports registry for its types only; it knows nothing of Raft,
 // HTTP handlers or gossip.
 package checks
