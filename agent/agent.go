@@ -23,9 +23,10 @@ type Agent struct {
 	nodeID string
 	tmpDir string
 
-	store *registry.Store
-	raft  *consensus.Node
-	api   *httpapi.Server
+	store  *registry.Store
+	raft   *consensus.Node
+	api    *httpapi.Server
+	checks *checkRunner
 
 	httpLn  net.Listener
 	httpSrv *http.Server
@@ -83,7 +84,16 @@ func Start(cfg Config) (a *Agent, err error) {
 		return a, err
 	}
 
-	if err := a.startHTTP(); err != nil {
+	b := backend{raft: a.raft}
+	a.checks = newCheckRunner(a, b)
+	b.checks = a.checks
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.checks.run(a.ctx)
+	}()
+
+	if err := a.startHTTP(b); err != nil {
 		return a, err
 	}
 
@@ -94,16 +104,17 @@ func Start(cfg Config) (a *Agent, err error) {
 	return a, nil
 }
 
-func (a *Agent) startHTTP() error {
+func (a *Agent) startHTTP(b backend) error {
 	hc := httpapi.DefaultConfig()
 	hc.NodeName = a.cfg.NodeName
 	hc.NodeID = a.nodeID
 	hc.NodeAddress = a.cfg.advertiseIP()
 	hc.Datacenter = a.cfg.Datacenter
 	hc.EnableScriptChecks = a.cfg.EnableScriptChecks
+	hc.MinDeregisterCriticalAfter = a.cfg.MinDeregisterCriticalAfter
 	hc.Version = a.cfg.Version
 	hc.Logger = a.logger.With("component", "http")
-	api, err := httpapi.New(hc, a.store, backend{a.raft})
+	api, err := httpapi.New(hc, a.store, b)
 	if err != nil {
 		return err
 	}
@@ -158,6 +169,9 @@ func (a *Agent) Stop() error {
 			a.httpLn.Close()
 		}
 		a.wg.Wait()
+		if a.checks != nil {
+			a.checks.stop()
+		}
 		if a.raft != nil {
 			if err := a.raft.Shutdown(); err != nil {
 				errs = append(errs, err)

@@ -14,16 +14,32 @@ import (
 // backend adapts the Raft node to httpapi.Backend, translating consensus
 // errors into the API's sentinels.
 type backend struct {
-	raft *consensus.Node
+	raft   *consensus.Node
+	checks *checkRunner // nil until the check runner exists
 }
 
+// Apply commits cmd. When it changes this node's checks, the check runners
+// are synced before Apply returns.
 func (b backend) Apply(ctx context.Context, cmd registry.Command) (registry.Result, error) {
+	res, err := b.applyRaw(ctx, cmd)
+	if err == nil && res.Err == nil && b.checks != nil && b.checks.touchesLocalChecks(cmd) {
+		b.checks.sync(nil)
+	}
+	return res, err
+}
+
+// applyRaw commits cmd and nothing more.
+func (b backend) applyRaw(ctx context.Context, cmd registry.Command) (registry.Result, error) {
 	data, err := registry.Encode(cmd)
 	if err != nil {
 		return registry.Result{}, err
 	}
 	res, err := b.raft.Apply(ctx, data)
 	return res, apiError(err)
+}
+
+func (b backend) UpdateTTL(id string, status registry.Health, output string) error {
+	return b.checks.updateTTL(id, status, output)
 }
 
 func (b backend) Barrier(ctx context.Context, mode httpapi.Consistency) error {

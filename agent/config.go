@@ -32,6 +32,9 @@ type Config struct {
 
 	// EnableScriptChecks allows checks that run programs.
 	EnableScriptChecks bool
+	// MinDeregisterCriticalAfter bounds DeregisterCriticalServiceAfter from
+	// below (default one minute, as Consul).
+	MinDeregisterCriticalAfter time.Duration
 
 	// Raft carries Raft's timing and snapshot settings; ID, DataDir and
 	// addresses are filled in from the fields above.
@@ -50,7 +53,9 @@ func DefaultConfig() Config {
 		HTTPAddr:   "127.0.0.1:8500",
 		Datacenter: "dc1",
 		Raft:       consensus.DefaultConfig(),
-		Version:    "dev",
+
+		MinDeregisterCriticalAfter: time.Minute,
+		Version:                    "dev",
 	}
 }
 

@@ -72,7 +72,7 @@ func (a *Agent) reconcileSelf(ctx context.Context) {
 		}
 	}
 	cmd := &registry.RegisterNode{Node: want, Health: registry.HealthPassing, Output: "Agent alive and reachable"}
-	if _, err := (backend{a.raft}).Apply(ctx, cmd); err != nil && ctx.Err() == nil {
+	if _, err := (backend{raft: a.raft}).applyRaw(ctx, cmd); err != nil && ctx.Err() == nil {
 		a.logger.Warn("register own node", "err", err)
 	}
 }

@@ -72,7 +72,16 @@ func (n *Node) applyLocal(ctx context.Context, cmd []byte) (registry.Result, err
 		timeout = min(timeout, time.Until(d))
 	}
 	f := n.raft.Apply(cmd, timeout)
-	if err := f.Error(); err != nil {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// The entry may still commit; the caller gave up waiting.
+		return registry.Result{}, fmt.Errorf("%w: %v", ErrUnknownOutcome, ctx.Err())
+	}
+	if err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader):
 			return registry.Result{}, errLocalNotLeader

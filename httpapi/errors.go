@@ -18,6 +18,10 @@ var (
 	ErrUnknownOutcome = errors.New("write outcome unknown")
 	// ErrShuttingDown: the agent is stopping. 503.
 	ErrShuttingDown = errors.New("agent is shutting down")
+	// ErrNotFound: the backend does not know the named object. 404.
+	ErrNotFound = errors.New("not found")
+	// ErrBadRequest: the backend refuses the request as asked. 400.
+	ErrBadRequest = errors.New("bad request")
 )
 
 // httpError is an error with the status it maps to.
@@ -48,9 +52,9 @@ func statusOf(err error) int {
 	case errors.As(err, &he):
 		return he.status
 	case errors.Is(err, registry.ErrServiceNotFound), errors.Is(err, registry.ErrCheckNotFound),
-		errors.Is(err, registry.ErrNodeNotFound):
+		errors.Is(err, registry.ErrNodeNotFound), errors.Is(err, ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, registry.ErrInvalidCommand):
+	case errors.Is(err, registry.ErrInvalidCommand), errors.Is(err, ErrBadRequest):
 		return http.StatusBadRequest
 	case errors.Is(err, ErrNoLeader), errors.Is(err, ErrUnknownOutcome), errors.Is(err, ErrShuttingDown):
 		return http.StatusServiceUnavailable

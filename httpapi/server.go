@@ -38,6 +38,10 @@ type Backend interface {
 	// LastContact is the time since this node last heard from a leader
 	// (0 on the leader) and whether a leader is known at all.
 	LastContact() (time.Duration, bool)
+	// UpdateTTL records a TTL check report from the service. It does not
+	// wait for the write; errors wrap ErrNotFound (no such check on this
+	// agent) or ErrBadRequest (not a TTL check, bad status).
+	UpdateTTL(checkID string, status registry.Health, output string) error
 }
 
 // Config configures the API.
@@ -53,6 +57,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// EnableScriptChecks allows checks that run programs (Args).
 	EnableScriptChecks bool
+	// MinDeregisterCriticalAfter is the smallest DeregisterCriticalServiceAfter
+	// accepted (Consul's is one minute; tests lower it).
+	MinDeregisterCriticalAfter time.Duration
 	// MaxBlockingWait caps ?wait= on blocking queries; DefaultBlockingWait
 	// applies when the client gives none.
 	DefaultBlockingWait time.Duration
@@ -65,10 +72,11 @@ type Config struct {
 // DefaultConfig returns Consul's limits.
 func DefaultConfig() Config {
 	return Config{
-		Datacenter:          "dc1",
-		MaxBodyBytes:        1 << 20,
-		DefaultBlockingWait: 5 * time.Minute,
-		MaxBlockingWait:     10 * time.Minute,
+		Datacenter:                 "dc1",
+		MaxBodyBytes:               1 << 20,
+		MinDeregisterCriticalAfter: time.Minute,
+		DefaultBlockingWait:        5 * time.Minute,
+		MaxBlockingWait:            10 * time.Minute,
 	}
 }
 
@@ -124,6 +132,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/agent/services", s.handleAgentServices)
 	m.HandleFunc("GET /v1/agent/service/{id}", s.handleAgentService)
 	m.HandleFunc("GET /v1/agent/self", s.handleAgentSelf)
+	m.HandleFunc("GET /v1/agent/checks", s.handleAgentChecks)
+	m.HandleFunc("PUT /v1/agent/check/register", s.handleCheckRegister)
+	m.HandleFunc("PUT /v1/agent/check/deregister/{id}", s.handleCheckDeregister)
+	m.HandleFunc("PUT /v1/agent/check/pass/{id}", s.handleCheckTTL(registry.HealthPassing))
+	m.HandleFunc("PUT /v1/agent/check/warn/{id}", s.handleCheckTTL(registry.HealthWarning))
+	m.HandleFunc("PUT /v1/agent/check/fail/{id}", s.handleCheckTTL(registry.HealthCritical))
+	m.HandleFunc("PUT /v1/agent/check/update/{id}", s.handleCheckUpdate)
 
 	m.HandleFunc("GET /v1/catalog/services", s.handleCatalogServices)
 	m.HandleFunc("GET /v1/catalog/service/{name}", s.handleCatalogService)

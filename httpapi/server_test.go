@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -38,9 +39,23 @@ func (b *directBackend) Apply(_ context.Context, cmd registry.Command) (registry
 }
 
 func (b *directBackend) Barrier(context.Context, Consistency) error { return b.fail }
-func (b *directBackend) Leader() string                             { return "127.0.0.1:8300" }
-func (b *directBackend) Peers() ([]string, error)                   { return []string{"127.0.0.1:8300"}, nil }
-func (b *directBackend) LastContact() (time.Duration, bool)         { return 0, true }
+
+// UpdateTTL writes the report straight away, as the agent's check runner
+// would after it.
+func (b *directBackend) UpdateTTL(id string, status registry.Health, output string) error {
+	c := b.store.Check("n1", id)
+	if c == nil {
+		return fmt.Errorf("%w: unknown check %q", ErrNotFound, id)
+	}
+	if c.Type != registry.CheckTypeTTL {
+		return fmt.Errorf("%w: check %q is not a TTL check", ErrBadRequest, id)
+	}
+	_, err := b.Apply(context.Background(), &registry.UpdateCheck{Node: "n1", CheckID: id, Status: status, Output: output})
+	return err
+}
+func (b *directBackend) Leader() string                     { return "127.0.0.1:8300" }
+func (b *directBackend) Peers() ([]string, error)           { return []string{"127.0.0.1:8300"}, nil }
+func (b *directBackend) LastContact() (time.Duration, bool) { return 0, true }
 
 type testAPI struct {
 	t       *testing.T

@@ -14,19 +14,18 @@ import (
 
 // Limits on registration fields. Names used in DNS follow label rules.
 const (
-	maxIDLen          = 256
-	maxTags           = 64
-	maxTagLen         = 255
-	maxMetaPairs      = 64
-	maxMetaKeyLen     = 128
-	maxMetaValueLen   = 512
-	maxChecks         = 32
-	maxNotesLen       = 1024
-	maxCheckBodyLen   = 64 << 10
-	maxThreshold      = 1000
-	minCheckInterval  = time.Second
-	defaultTimeout    = 10 * time.Second
-	minDeregisterTime = time.Minute
+	maxIDLen         = 256
+	maxTags          = 64
+	maxTagLen        = 255
+	maxMetaPairs     = 64
+	maxMetaKeyLen    = 128
+	maxMetaValueLen  = 512
+	maxChecks        = 32
+	maxNotesLen      = 1024
+	maxCheckBodyLen  = 64 << 10
+	maxThreshold     = 1000
+	minCheckInterval = time.Second
+	defaultTimeout   = 10 * time.Second
 )
 
 // serviceDefinition is Consul's agent service registration body. Every
@@ -397,9 +396,9 @@ func (s *Server) toCheck(cd *checkDefinition, defaultID, defaultName string, for
 		if !forService && cd.ServiceID == "" {
 			return c, badRequest("DeregisterCriticalServiceAfter only applies to service checks")
 		}
-		if cd.DeregisterCriticalServiceAfter.Duration < minDeregisterTime {
+		if min := s.cfg.MinDeregisterCriticalAfter; cd.DeregisterCriticalServiceAfter.Duration < min {
 			return c, badRequest("DeregisterCriticalServiceAfter %s is below the minimum of %s",
-				cd.DeregisterCriticalServiceAfter.Duration, minDeregisterTime)
+				cd.DeregisterCriticalServiceAfter.Duration, min)
 		}
 		def.DeregisterCriticalServiceAfter = cd.DeregisterCriticalServiceAfter.Duration
 	}

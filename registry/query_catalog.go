@@ -162,11 +162,24 @@ func (s *Store) NodeServices(ws memdb.WatchSet, node string) (uint64, *Node, []*
 	return idx, n, out
 }
 
-// NodeChecks returns every check on a node.
+// NodeChecks returns every check on a node. The watch fires only for
+// changes to this node's checks.
 func (s *Store) NodeChecks(ws memdb.WatchSet, node string) (uint64, []*Check) {
 	tx := s.Read()
-	idx := watchIndex(tx, ws, tableChecks)
-	return idx, checks(tx, nil, "node", node)
+	tx.Watch(ws)
+	idx := watchIndex(tx, nil, tableChecks)
+	it, err := tx.Get(tableChecks, "node", node)
+	if err != nil {
+		return idx, nil
+	}
+	if ws != nil {
+		ws.Add(it.WatchCh())
+	}
+	var out []*Check
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		out = append(out, raw.(*Check))
+	}
+	return idx, out
 }
 
 // ServiceChecks returns the checks of every instance of a service.
