@@ -47,7 +47,9 @@ func DetectFeatures(bin string) (Features, error) {
 }
 
 func parseFeatures(help string) Features {
-	has := func(flag string) bool { return strings.Contains(help, "--"+flag+" ") || strings.Contains(help, "--"+flag+"\t") }
+	has := func(flag string) bool {
+		return strings.Contains(help, "--"+flag+" ") || strings.Contains(help, "--"+flag+"\t")
+	}
 	return Features{
 		Cluster:       has("bootstrap-expect") && has("join"),
 		Gossip:        has("gossip-port"),
