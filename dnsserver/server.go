@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -254,18 +256,27 @@ func listenAddr(srv *dns.Server) string {
 // Listen binds UDP and TCP on addr (host:port) for Start. With port 0 both
 // get the same free port.
 func Listen(addr string) (net.PacketConn, net.Listener, error) {
-	pc, err := net.ListenPacket("udp", addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listen dns udp %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("listen dns %s: %w", addr, err)
 	}
-	tcpAddr := addr
-	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
-		tcpAddr = net.JoinHostPort(host, fmt.Sprint(pc.LocalAddr().(*net.UDPAddr).Port))
-	}
-	ln, err := net.Listen("tcp", tcpAddr)
-	if err != nil {
+	for try := 0; ; try++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("listen dns udp %s: %w", addr, err)
+		}
+		tcpAddr := addr
+		if port == "0" {
+			tcpAddr = net.JoinHostPort(host, strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port))
+		}
+		ln, err := net.Listen("tcp", tcpAddr)
+		if err == nil {
+			return pc, ln, nil
+		}
 		pc.Close()
-		return nil, nil, fmt.Errorf("listen dns tcp %s: %w", tcpAddr, err)
+		// A free UDP port may be taken for TCP: draw another.
+		if port != "0" || try == 10 || !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, fmt.Errorf("listen dns tcp %s: %w", tcpAddr, err)
+		}
 	}
-	return pc, ln, nil
 }

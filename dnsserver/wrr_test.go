@@ -21,7 +21,7 @@ func TestWRRSequence(t *testing.T) {
 		{[]int{1, 1, 1}, 0, []int{0, 1, 2, 0, 1, 2}},
 		{[]int{2, 1}, 0, []int{0, 1, 0, 0, 1, 0}},
 		{[]int{1, 0, 2}, 0, []int{2, 0, 2, 2, 0, 2}},
-		{[]int{0, 1}, 0, []int{1, 1, 1}},        // weight 0 is never first while another is positive
+		{[]int{0, 1}, 0, []int{1, 1, 1}},       // weight 0 is never first while another is positive
 		{[]int{0, 0, 0}, 0, []int{0, 1, 2, 0}}, // all zero rotates as if all were 1
 		{[]int{7}, 0, []int{0, 0}},
 		{nil, 0, []int{-1, -1}},
