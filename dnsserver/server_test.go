@@ -86,6 +86,21 @@ func TestServerTruncatesOverUDPOnly(t *testing.T) {
 	}
 }
 
+// TestServerReadsLargeUDPQueries guards against miekg's default 512-byte
+// UDP read buffer, which cuts EDNS queries carrying options.
+func TestServerReadsLargeUDPQueries(t *testing.T) {
+	_, addr := startServer(t, fixture(t).store)
+	req := ednsQuery("web.service.roster.", dns.TypeA, 1232)
+	req.IsEdns0().Option = []dns.EDNS0{&dns.EDNS0_PADDING{Padding: make([]byte, 1000)}}
+	if b, _ := req.Pack(); len(b) <= dns.MinMsgSize {
+		t.Fatalf("query is only %d bytes", len(b))
+	}
+	resp := exchange(t, "udp", addr, req)
+	if resp.Rcode != dns.RcodeSuccess || len(resp.Answer) != 2 {
+		t.Fatalf("reply to a padded query: %v", resp)
+	}
+}
+
 // TestServerManyQueriesOnOneTCPConn guards against miekg's default of
 // closing a TCP connection after 128 queries.
 func TestServerManyQueriesOnOneTCPConn(t *testing.T) {
