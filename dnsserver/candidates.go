@@ -32,7 +32,8 @@ type candidateSet struct {
 	exists  bool // a healthy instance carries the tag, whatever its address
 	cands   []candidate
 	weights []int // cands[i].weight, as wrr wants them
-	targets int   // number of distinct IP targets
+	// Distinct IP targets: in all, and with an IPv4 or IPv6 address.
+	targets, targets4, targets6 int
 }
 
 // family selects candidates by address type for a query type.
@@ -103,6 +104,11 @@ func (s *Server) buildSet(view *registry.ServiceView, tag string, fam family) *c
 			if !seen {
 				id = len(targetIDs)
 				targetIDs[c.target] = id
+				if len(c.ip) == net.IPv4len {
+					set.targets4++
+				} else {
+					set.targets6++
+				}
 			}
 			c.targetID = id
 		}

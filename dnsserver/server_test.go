@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -63,6 +64,34 @@ func TestServerUDPAndTCP(t *testing.T) {
 				t.Fatalf("outside reply: %v", resp)
 			}
 		})
+	}
+}
+
+func TestServerWRROverUDP(t *testing.T) {
+	_, addr := startServer(t, weighted(t).store)
+	conn, err := dns.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	got := map[string]int{}
+	for i := range 700 {
+		req := query("dist.service.roster.", dns.TypeA)
+		req.Id = uint16(i)
+		if err := conn.WriteMsg(req); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := conn.ReadMsg()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Id != req.Id || len(resp.Answer) != 3 {
+			t.Fatalf("reply %d: %v", i, resp)
+		}
+		got[rdata(resp.Answer[0])]++
+	}
+	if want := map[string]int{"10.0.0.1": 500, "10.0.0.2": 100, "10.0.0.3": 100}; !maps.Equal(got, want) {
+		t.Fatalf("first records over 700 UDP queries = %v, want %v", got, want)
 	}
 }
 

@@ -121,13 +121,20 @@ func (s *Server) answerSRV(resp *dns.Msg, owner string, set *candidateSet, order
 	}
 	sc.seen = resize(sc.seen, set.targets)
 	extra := make([]dns.RR, 0, set.targets+1) // +1: room for the OPT
+	as, aaaas := make([]dns.A, 0, set.targets4), make([]dns.AAAA, 0, set.targets6)
 	for _, i := range order {
 		c := &set.cands[i]
 		if c.targetID < 0 || sc.seen[c.targetID] {
 			continue
 		}
 		sc.seen[c.targetID] = true
-		extra = append(extra, addressRR(c.target, c.ip, c.targetTTL))
+		if len(c.ip) == net.IPv4len {
+			as = append(as, dns.A{Hdr: hdr(c.target, dns.TypeA, c.targetTTL), A: c.ip})
+			extra = append(extra, &as[len(as)-1])
+		} else {
+			aaaas = append(aaaas, dns.AAAA{Hdr: hdr(c.target, dns.TypeAAAA, c.targetTTL), AAAA: c.ip})
+			extra = append(extra, &aaaas[len(aaaas)-1])
+		}
 	}
 	resp.Extra = extra
 }
