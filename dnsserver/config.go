@@ -11,8 +11,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// Config configures a Server. Build one with DefaultConfig, change what the
-// flags say, and call Validate (New does). The agent maps its flags onto it:
+// Config configures a Server. It is a plain value: build one with
+// DefaultConfig, change what the flags say, and call Validate (New does, on
+// its own copy). The agent's flags map onto it like this:
 //
 //	--dns-addr          (not here: bind with Listen and pass to Start)
 //	--domain            Domain
@@ -41,7 +42,8 @@ type Config struct {
 	NegativeTTL time.Duration
 
 	// UDPSize is the largest UDP reply, used when a client's EDNS0 buffer is
-	// larger. Clients without EDNS0 get 512 bytes. 512..65535.
+	// larger, and the size the reply's OPT advertises. Clients without EDNS0
+	// get 512 bytes. 512..65535.
 	UDPSize int
 	// ALimit caps the number of A/AAAA records in one answer; 0 means as many
 	// as fit. It does not apply to SRV answers.
@@ -63,9 +65,9 @@ type Config struct {
 	MaxTCPConns int
 	// TCPIdleTimeout closes a TCP connection idle that long between queries.
 	TCPIdleTimeout time.Duration
-	// ReadTimeout bounds reading the first query of a TCP connection, and
-	// WriteTimeout writing any reply.
-	ReadTimeout  time.Duration
+	// ReadTimeout bounds reading the first query of a TCP connection.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing a reply.
 	WriteTimeout time.Duration
 
 	// Logger receives the server's few log lines; nil discards them.
@@ -90,7 +92,8 @@ func DefaultConfig() Config {
 // ErrInvalidConfig is wrapped by every error Validate returns.
 var ErrInvalidConfig = errors.New("invalid dns config")
 
-// Validate checks c and normalises Domain (lower case, fully qualified).
+// Validate checks c and normalises Domain (lower case, fully qualified) in
+// place. Every error it returns wraps ErrInvalidConfig and names the field.
 func (c *Config) Validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))

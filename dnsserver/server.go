@@ -29,6 +29,8 @@ type Catalog interface {
 	NodeView(name string) *registry.NodeView
 }
 
+var _ Catalog = (*registry.Store)(nil)
+
 // udpReadSize is the UDP read buffer: large enough for any real query,
 // EDNS options (cookies, padding) included, whatever UDPSize is.
 const udpReadSize = 4096
@@ -198,8 +200,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// ServeDNS implements dns.Handler: it answers one query. It is what the
-// miekg servers call, once per query, concurrently.
+// ServeDNS implements dns.Handler: it answers one query and writes the
+// reply to w (or nothing, for a response). The miekg servers call it once per
+// query, concurrently; it blocks only on that write. Exported so the server
+// can also be mounted on another dns.Server or mux.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	_, tcp := w.LocalAddr().(*net.TCPAddr)
 	resp := s.answer(req, !tcp)
