@@ -22,18 +22,25 @@ type candidate struct {
 	targetTTL uint32
 	port      uint16
 	weight    uint16
+	// rr is the answer record under the set's owner name: A, AAAA or CNAME
+	// for address sets, SRV for SRV sets. glue is the SRV target's address
+	// record, nil for host targets. Both are shared by concurrent replies
+	// and never modified.
+	rr, glue dns.RR
 }
 
-// candidateSet is the immutable list one (service, tag, type) answers from,
-// derived from one ServiceView: it is rebuilt only when the view pointer
-// changes, so queries share it without copying or locking.
+// candidateSet is the immutable list one rotKey answers from, derived from
+// one ServiceView: it is rebuilt only when the view pointer changes, so
+// queries share it, records included, without copying or locking.
 type candidateSet struct {
-	view    *registry.ServiceView
+	view *registry.ServiceView
+	// owner is the lower-case name the records are built for; a query
+	// spelled otherwise gets copies under its own spelling.
+	owner   string
 	exists  bool // a healthy instance carries the tag, whatever its address
 	cands   []candidate
 	weights []int // cands[i].weight, as wrr wants them
-	// Distinct IP targets: in all, and with an IPv4 or IPv6 address.
-	targets, targets4, targets6 int
+	targets int   // distinct IP targets
 }
 
 // family selects candidates by address type for a query type.
@@ -82,9 +89,10 @@ func (s *Server) exists(view *registry.ServiceView, tag string) bool {
 	return false
 }
 
-// buildSet derives the candidate set of view for tag and family.
-func (s *Server) buildSet(view *registry.ServiceView, tag string, fam family) *candidateSet {
-	set := &candidateSet{view: view}
+// buildSet derives the candidate set of view for key.
+func (s *Server) buildSet(view *registry.ServiceView, key rotKey) *candidateSet {
+	set := &candidateSet{view: view, owner: s.ownerName(key)}
+	tag, fam := key.tag, familyOf(key.qtype)
 	targetIDs := map[string]int{}
 	for i := range view.Instances {
 		inst := &view.Instances[i]
@@ -104,19 +112,57 @@ func (s *Server) buildSet(view *registry.ServiceView, tag string, fam family) *c
 			if !seen {
 				id = len(targetIDs)
 				targetIDs[c.target] = id
-				if len(c.ip) == net.IPv4len {
-					set.targets4++
-				} else {
-					set.targets6++
-				}
 			}
 			c.targetID = id
 		}
+		s.addRecords(&c, set.owner, key.qtype == dns.TypeSRV)
 		set.cands = append(set.cands, c)
 		set.weights = append(set.weights, int(c.weight))
 	}
 	set.targets = len(targetIDs)
 	return set
+}
+
+// addRecords builds c's shared records under owner.
+func (s *Server) addRecords(c *candidate, owner string, srv bool) {
+	switch {
+	case srv:
+		c.rr = &dns.SRV{Hdr: hdr(owner, dns.TypeSRV, s.serviceTTL), Priority: 1, Weight: c.weight, Port: c.port, Target: c.target}
+		if c.ip != nil {
+			c.glue = addressRR(c.target, c.ip, c.targetTTL)
+		}
+	case c.ip != nil:
+		c.rr = addressRR(owner, c.ip, s.serviceTTL)
+	default:
+		c.rr = cname(owner, c.host, s.serviceTTL)
+	}
+}
+
+// ownerName is the canonical (lower-case) query name of key.
+func (s *Server) ownerName(key rotKey) string {
+	if key.rfc2782 {
+		tag := key.tag
+		if tag == "" {
+			tag = "tcp"
+		}
+		return "_" + key.service + "._" + tag + ".service." + s.cfg.Domain
+	}
+	if key.tag != "" {
+		return key.tag + "." + key.service + ".service." + s.cfg.Domain
+	}
+	return key.service + ".service." + s.cfg.Domain
+}
+
+// record returns c's answer record under owner: the shared one when owner
+// is spelled as the set's, else a copy (a query in mixed case gets its own
+// spelling back).
+func (set *candidateSet) record(c *candidate, owner string) dns.RR {
+	if owner == set.owner {
+		return c.rr
+	}
+	rr := dns.Copy(c.rr)
+	rr.Header().Name = owner
+	return rr
 }
 
 // newCandidate resolves an instance's address and SRV target. It returns

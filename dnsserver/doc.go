@@ -25,9 +25,11 @@
 //   - The answer path takes no global lock and reads only immutable data:
 //     the catalog's per-service views, and candidate sets derived from a
 //     view once and replaced, never changed, when the view pointer changes.
-//     The only mutable state is one weighted round-robin rotation per
-//     (service, tag, query type), each behind its own mutex held for one
-//     step.
+//     A set holds its answer records prebuilt under the lower-case query
+//     name; replies share them (a query spelled in mixed case gets copies
+//     under its own spelling). The only mutable state is one weighted
+//     round-robin rotation per (service, tag, query type, name form), each
+//     behind its own mutex held for one step.
 //   - Every answer lists all healthy instances that fit, in smooth weighted
 //     round-robin order; the first record follows the smooth WRR sequence
 //     exactly, so over total-weight consecutive queries each instance comes

@@ -10,12 +10,15 @@ import (
 // a large set costs O(maxPhase·n) once, not O(total weight·n).
 const maxPhase = 64
 
-// rotKey identifies one rotation: lower-case service and tag, and the query
-// type (A, AAAA, ANY or SRV) whose candidates it rotates.
+// rotKey identifies one rotation: lower-case service and tag, the query
+// type (A, AAAA, ANY or SRV) whose candidates it rotates, and whether the
+// name has the RFC 2782 form. The form only matters to the owner name of
+// the prebuilt records; _svc._tcp and svc SRV rotate separately.
 type rotKey struct {
 	service string
 	tag     string
 	qtype   uint16
+	rfc2782 bool
 }
 
 // rotation is the weighted round-robin state of one rotKey on this node.
@@ -36,7 +39,7 @@ type rotation struct {
 func (s *Server) rotate(view *registry.ServiceView, key rotKey, order []int) (*candidateSet, []int, bool) {
 	v, ok := s.rotations.Load(key)
 	if !ok {
-		set := s.buildSet(view, key.tag, familyOf(key.qtype))
+		set := s.buildSet(view, key)
 		if !set.exists {
 			return set, order[:0], false
 		}
@@ -47,7 +50,7 @@ func (s *Server) rotate(view *registry.ServiceView, key rotKey, order []int) (*c
 	if r.set.view != view {
 		// The set changed: start over, as the issue asks, rather than
 		// carry positions over to instances that may be gone.
-		r.set = s.buildSet(view, key.tag, familyOf(key.qtype))
+		r.set = s.buildSet(view, key)
 		r.wrr = newWRR(r.set.weights, s.phase(r.set))
 	}
 	set := r.set

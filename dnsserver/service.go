@@ -1,8 +1,6 @@
 package dnsserver
 
 import (
-	"net"
-
 	"github.com/miekg/dns"
 )
 
@@ -36,7 +34,7 @@ func (s *Server) answerService(resp *dns.Msg, q dns.Question, n name) {
 
 	sc := s.scratch.Get().(*scratch)
 	defer s.scratch.Put(sc)
-	set, order, ok := s.rotate(view, rotKey{service: n.service, tag: n.tag, qtype: qtype}, sc.order)
+	set, order, ok := s.rotate(view, rotKey{service: n.service, tag: n.tag, qtype: qtype, rfc2782: n.rfc2782}, sc.order)
 	sc.order = order
 	switch {
 	case !ok:
@@ -55,44 +53,20 @@ func (s *Server) answerService(resp *dns.Msg, q dns.Question, n name) {
 // the answer is a lone CNAME to it (a CNAME admits no other records).
 func (s *Server) answerAddresses(resp *dns.Msg, owner string, set *candidateSet, order []int) {
 	if first := &set.cands[order[0]]; first.ip == nil {
-		resp.Answer = []dns.RR{cname(owner, first.host, s.serviceTTL)}
+		resp.Answer = []dns.RR{set.record(first, owner)}
 		return
 	}
-	limit := s.cfg.ALimit
-	if limit == 0 {
-		limit = len(order)
+	limit := len(order)
+	if s.cfg.ALimit > 0 {
+		limit = min(limit, s.cfg.ALimit)
 	}
-	n4, n6 := 0, 0
+	rrs := make([]dns.RR, 0, limit)
 	for _, i := range order {
-		if n4+n6 == limit {
+		if len(rrs) == limit {
 			break
 		}
-		switch len(set.cands[i].ip) {
-		case net.IPv4len:
-			n4++
-		case net.IPv6len:
-			n6++
-		}
-	}
-	// One allocation per record type, not per record.
-	as, aaaas := make([]dns.A, n4), make([]dns.AAAA, n6)
-	rrs := make([]dns.RR, 0, n4+n6)
-	i4, i6 := 0, 0
-	for _, i := range order {
-		if i4+i6 == n4+n6 {
-			break
-		}
-		switch ip := set.cands[i].ip; len(ip) {
-		case net.IPv4len:
-			a := &as[i4]
-			i4++
-			a.Hdr, a.A = hdr(owner, dns.TypeA, s.serviceTTL), ip
-			rrs = append(rrs, a)
-		case net.IPv6len:
-			a := &aaaas[i6]
-			i6++
-			a.Hdr, a.AAAA = hdr(owner, dns.TypeAAAA, s.serviceTTL), ip
-			rrs = append(rrs, a)
+		if c := &set.cands[i]; c.ip != nil {
+			rrs = append(rrs, set.record(c, owner))
 		}
 	}
 	resp.Answer = rrs
@@ -102,18 +76,9 @@ func (s *Server) answerAddresses(resp *dns.Msg, owner string, set *candidateSet,
 // target's address record once in the additional section, in the same order
 // so that truncation keeps the addresses of the records it keeps.
 func (s *Server) answerSRV(resp *dns.Msg, owner string, set *candidateSet, order []int, sc *scratch) {
-	srvs := make([]dns.SRV, len(order))
 	rrs := make([]dns.RR, len(order))
 	for k, i := range order {
-		c := &set.cands[i]
-		srvs[k] = dns.SRV{
-			Hdr:      hdr(owner, dns.TypeSRV, s.serviceTTL),
-			Priority: 1,
-			Weight:   c.weight,
-			Port:     c.port,
-			Target:   c.target,
-		}
-		rrs[k] = &srvs[k]
+		rrs[k] = set.record(&set.cands[i], owner)
 	}
 	resp.Answer = rrs
 	if set.targets == 0 {
@@ -121,20 +86,13 @@ func (s *Server) answerSRV(resp *dns.Msg, owner string, set *candidateSet, order
 	}
 	sc.seen = resize(sc.seen, set.targets)
 	extra := make([]dns.RR, 0, set.targets+1) // +1: room for the OPT
-	as, aaaas := make([]dns.A, 0, set.targets4), make([]dns.AAAA, 0, set.targets6)
 	for _, i := range order {
 		c := &set.cands[i]
-		if c.targetID < 0 || sc.seen[c.targetID] {
+		if c.glue == nil || sc.seen[c.targetID] {
 			continue
 		}
 		sc.seen[c.targetID] = true
-		if len(c.ip) == net.IPv4len {
-			as = append(as, dns.A{Hdr: hdr(c.target, dns.TypeA, c.targetTTL), A: c.ip})
-			extra = append(extra, &as[len(as)-1])
-		} else {
-			aaaas = append(aaaas, dns.AAAA{Hdr: hdr(c.target, dns.TypeAAAA, c.targetTTL), AAAA: c.ip})
-			extra = append(extra, &aaaas[len(aaaas)-1])
-		}
+		extra = append(extra, c.glue)
 	}
 	resp.Extra = extra
 }
