@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/rosterhq/roster/registry"
 )
 
 const soa = "roster. 5 IN SOA ns.roster. hostmaster.roster. 1 3600 600 86400 5"
@@ -264,4 +266,26 @@ func TestAnswerEDNS(t *testing.T) {
 	if n := len(resp.Answer); n != 2 {
 		t.Errorf("%d answers with EDNS, want 2", n)
 	}
+}
+
+func TestSRVWeightsAndTargets(t *testing.T) {
+	c := newTestCatalog(t)
+	c.add(instance{node: "n1", nodeAddr: "10.0.0.1", id: "heavy", service: "w", port: 1, weight: 70000})
+	c.apply(&registry.RegisterService{
+		Node:     registry.Node{Name: "n2", Address: "10.0.0.2"},
+		Instance: registry.Instance{ID: "idle", Name: "w", Port: 2, Weights: registry.Weights{Passing: 0, Warning: 0}},
+	})
+	// A node name that is not one DNS label cannot be a <node>.node
+	// target; the instance gets an addr target instead.
+	c.add(instance{node: "host.example", nodeAddr: "10.0.0.3", id: "dotted", service: "w", port: 3})
+	s := newTestServer(t, c.store)
+	resp := s.answer(query("w.service.roster.", dns.TypeSRV), true)
+	checkSection(t, "answer", resp.Answer, rrs(t,
+		"w.service.roster. 5 IN SRV 1 65535 1 n1.node.roster.",
+		"w.service.roster. 5 IN SRV 1 1 3 0a000003.addr.roster.",
+		"w.service.roster. 5 IN SRV 1 0 2 n2.node.roster."))
+	checkSection(t, "additional", resp.Extra, rrs(t,
+		"n1.node.roster. 30 IN A 10.0.0.1",
+		"0a000003.addr.roster. 5 IN A 10.0.0.3",
+		"n2.node.roster. 30 IN A 10.0.0.2"))
 }
