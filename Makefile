@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Benchmarks write Raft data here (the disk matters: fsync dominates writes).
 BENCH_TMP ?= $(CURDIR)/.benchtmp
 
-.PHONY: all build run test bench lint golden clean
+.PHONY: all build run test bench lint golden fuzz clean
 
 all: build
 
@@ -27,6 +27,19 @@ bench:
 	mkdir -p $(BENCH_TMP)
 	TMPDIR=$(BENCH_TMP) $(GO) test -run '^$$' -bench 'FsyncBaseline|RegisterHTTP' -benchtime 3s ./agent/
 	rm -rf $(BENCH_TMP)
+	$(GO) test ./dnsserver -run '^$$' -bench . -benchmem -count 3
+	$(GO) run ./tools/dnsload -instances 10 -clients 16 -duration 2s -rounds 6
+	$(GO) run ./tools/dnsload -instances 100000 -clients 16 -duration 2s -rounds 6
+
+# Regenerate DNS golden answers after an intended change.
+golden:
+	$(GO) test ./dnsserver -run Golden -update
+
+# Longer fuzzing than CI's seed runs.
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./dnsserver -run '^$$' -fuzz FuzzAnswer -fuzztime $(FUZZTIME)
+	$(GO) test ./httpapi -run '^$$' -fuzz FuzzRegisterBody -fuzztime $(FUZZTIME)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/rosterhq/roster/consensus"
+	"github.com/rosterhq/roster/dnsserver"
 	"github.com/rosterhq/roster/httpapi"
 	"github.com/rosterhq/roster/registry"
 )
@@ -30,6 +31,8 @@ type Agent struct {
 
 	httpLn  net.Listener
 	httpSrv *http.Server
+	dns     *dnsserver.Server
+	dnsAddr string
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -96,11 +99,14 @@ func Start(cfg Config) (a *Agent, err error) {
 	if err := a.startHTTP(b); err != nil {
 		return a, err
 	}
+	if err := a.startDNS(); err != nil {
+		return a, err
+	}
 
 	a.wg.Add(1)
 	go a.runLeaderDuties()
 
-	a.logger.Info("agent started", "http", a.HTTPAddr(), "raft", a.raft.Addr(), "data_dir", a.cfg.DataDir)
+	a.logger.Info("agent started", "http", a.HTTPAddr(), "dns", a.DNSAddr(), "raft", a.raft.Addr(), "data_dir", a.cfg.DataDir)
 	return a, nil
 }
 
@@ -132,6 +138,32 @@ func (a *Agent) startHTTP(b backend) error {
 	}()
 	return nil
 }
+
+// startDNS serves DNS from the local replica, when configured.
+func (a *Agent) startDNS() error {
+	if a.cfg.DNSAddr == "" {
+		return nil
+	}
+	dc := a.cfg.DNS
+	dc.NodeName = a.cfg.NodeName
+	dc.Logger = a.logger.With("component", "dns")
+	srv, err := dnsserver.New(dc, a.store)
+	if err != nil {
+		return err
+	}
+	pc, ln, err := dnsserver.Listen(a.cfg.DNSAddr)
+	if err != nil {
+		return fmt.Errorf("listen on dns address: %w", err)
+	}
+	if err := srv.Start(pc, ln); err != nil {
+		return fmt.Errorf("start dns: %w", err)
+	}
+	a.dns, a.dnsAddr = srv, pc.LocalAddr().String()
+	return nil
+}
+
+// DNSAddr returns the address DNS listens on (UDP and TCP), or "".
+func (a *Agent) DNSAddr() string { return a.dnsAddr }
 
 // HTTPAddr returns the address the API listens on.
 func (a *Agent) HTTPAddr() string {
@@ -167,6 +199,13 @@ func (a *Agent) Stop() error {
 			cancel()
 		} else if a.httpLn != nil {
 			a.httpLn.Close()
+		}
+		if a.dns != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			if err := a.dns.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("stop dns: %w", err))
+			}
+			cancel()
 		}
 		a.wg.Wait()
 		if a.checks != nil {

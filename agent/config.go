@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/consensus"
+	"github.com/rosterhq/roster/dnsserver"
 )
 
 // Config configures an agent. cmd/roster fills it from flags; tests fill it
@@ -27,7 +28,12 @@ type Config struct {
 	RaftPort      int
 
 	// HTTPAddr is the API's listen address ("ip:port").
-	HTTPAddr   string
+	HTTPAddr string
+	// DNSAddr is the DNS server's UDP and TCP listen address; empty
+	// disables DNS. DNS carries the DNS server's settings (NodeName is
+	// filled in).
+	DNSAddr    string
+	DNS        dnsserver.Config
 	Datacenter string
 
 	// EnableScriptChecks allows checks that run programs.
@@ -51,6 +57,8 @@ func DefaultConfig() Config {
 		BindAddr:   "127.0.0.1",
 		RaftPort:   8300,
 		HTTPAddr:   "127.0.0.1:8500",
+		DNSAddr:    "127.0.0.1:8600",
+		DNS:        dnsserver.DefaultConfig(),
 		Datacenter: "dc1",
 		Raft:       consensus.DefaultConfig(),
 
@@ -81,6 +89,15 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("http address %q: %w", c.HTTPAddr, err)
+	}
+	if c.DNSAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DNSAddr); err != nil {
+			return fmt.Errorf("dns address %q: %w", c.DNSAddr, err)
+		}
+		dc := c.DNS
+		if err := dc.Validate(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

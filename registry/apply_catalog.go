@@ -115,8 +115,15 @@ func (w *writeTxn) registerService(c *RegisterService) error {
 		return fmt.Errorf("%w: node, service ID and name are required", ErrInvalidCommand)
 	}
 	node := w.getNode(c.Node.Name)
-	if node == nil {
+	switch {
+	case node == nil:
 		node = w.upsertNode(c.Node)
+	case c.Node.Address != "" && c.Node.Address != node.Address:
+		// The owning agent is the authority on its own address (it may
+		// have restarted on a new one); keep what else the node has.
+		upd := *node
+		upd.Address = c.Node.Address
+		node = w.upsertNode(upd)
 	}
 	inst := c.Instance
 	inst.Node = node.Name

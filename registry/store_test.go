@@ -390,3 +390,19 @@ func dumpTables(t *testing.T, s *Store, tables ...string) []byte {
 	}
 	return out.Bytes()
 }
+
+func TestRegisterServiceUpdatesAMovedNodeAddress(t *testing.T) {
+	a := newTestStore(t)
+	a.mustApply(web("n1", "web-1"))
+	moved := web("n1", "web-2")
+	moved.Node.Address = "10.9.9.9"
+	a.mustApply(moved)
+	if n := a.s.Node("n1"); n.Address != "10.9.9.9" || n.ID != "id-n1" {
+		t.Fatalf("node after move = %+v", n)
+	}
+	for _, v := range a.s.Service("web").Instances {
+		if v.NodeAddress != "10.9.9.9" {
+			t.Fatalf("DNS view kept the old node address: %+v", v)
+		}
+	}
+}

@@ -22,6 +22,7 @@ func Config(t testing.TB, name, dir string) agent.Config {
 	cfg.BindAddr = "127.0.0.1"
 	cfg.RaftPort = 0
 	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.DNSAddr = "127.0.0.1:0"
 	cfg.Raft.HeartbeatTimeout = 250 * time.Millisecond
 	cfg.Raft.ElectionTimeout = 250 * time.Millisecond
 	cfg.Raft.LeaderLeaseTimeout = 125 * time.Millisecond

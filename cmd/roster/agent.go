@@ -35,6 +35,15 @@ func agentCommand() *cli.Command {
 			&cli.StringFlag{Name: "advertise", Usage: "IP address other nodes reach this one at (default: --bind)", EnvVars: env("advertise")},
 			&cli.IntFlag{Name: "raft-port", Usage: "Raft port (also carries write forwarding)", Value: def.RaftPort, EnvVars: env("raft-port")},
 			&cli.StringFlag{Name: "http-addr", Usage: "HTTP API listen address", Value: def.HTTPAddr, EnvVars: env("http-addr")},
+			&cli.StringFlag{Name: "dns-addr", Usage: "DNS listen address, UDP and TCP (empty disables DNS)", Value: def.DNSAddr, EnvVars: env("dns-addr")},
+			&cli.StringFlag{Name: "domain", Usage: "DNS domain roster is authoritative for", Value: def.DNS.Domain, EnvVars: env("domain")},
+			&cli.DurationFlag{Name: "dns-service-ttl", Usage: "TTL of service answers", Value: def.DNS.ServiceTTL, EnvVars: env("dns-service-ttl")},
+			&cli.DurationFlag{Name: "dns-node-ttl", Usage: "TTL of node answers", Value: def.DNS.NodeTTL, EnvVars: env("dns-node-ttl")},
+			&cli.DurationFlag{Name: "dns-soa-min-ttl", Usage: "SOA minimum: how long NXDOMAIN/NODATA are cached", Value: def.DNS.NegativeTTL, EnvVars: env("dns-soa-min-ttl")},
+			&cli.IntFlag{Name: "dns-udp-size", Usage: "largest UDP answer (EDNS0 buffers above it are capped)", Value: def.DNS.UDPSize, EnvVars: env("dns-udp-size")},
+			&cli.IntFlag{Name: "dns-a-limit", Usage: "most A/AAAA records per answer (0: as many as fit)", Value: def.DNS.ALimit, EnvVars: env("dns-a-limit")},
+			&cli.BoolFlag{Name: "dns-only-passing", Usage: "leave instances in warning out of DNS answers", EnvVars: env("dns-only-passing")},
+			&cli.IntFlag{Name: "dns-max-tcp-conns", Usage: "most concurrent DNS TCP connections", Value: def.DNS.MaxTCPConns, EnvVars: env("dns-max-tcp-conns")},
 			&cli.BoolFlag{Name: "enable-script-checks", Usage: "allow health checks that run programs (Args)", EnvVars: env("enable-script-checks")},
 			&cli.Uint64Flag{Name: "raft-snapshot-threshold", Usage: "log entries between Raft snapshots", Value: def.Raft.SnapshotThreshold, EnvVars: env("raft-snapshot-threshold")},
 			&cli.Uint64Flag{Name: "raft-trailing-logs", Usage: "log entries kept after a snapshot", Value: def.Raft.TrailingLogs, EnvVars: env("raft-trailing-logs")},
@@ -78,6 +87,15 @@ func agentConfig(c *cli.Context, logger *slog.Logger) (agent.Config, error) {
 	cfg.AdvertiseAddr = c.String("advertise")
 	cfg.RaftPort = c.Int("raft-port")
 	cfg.HTTPAddr = c.String("http-addr")
+	cfg.DNSAddr = c.String("dns-addr")
+	cfg.DNS.Domain = c.String("domain")
+	cfg.DNS.ServiceTTL = c.Duration("dns-service-ttl")
+	cfg.DNS.NodeTTL = c.Duration("dns-node-ttl")
+	cfg.DNS.NegativeTTL = c.Duration("dns-soa-min-ttl")
+	cfg.DNS.UDPSize = c.Int("dns-udp-size")
+	cfg.DNS.ALimit = c.Int("dns-a-limit")
+	cfg.DNS.OnlyPassing = c.Bool("dns-only-passing")
+	cfg.DNS.MaxTCPConns = c.Int("dns-max-tcp-conns")
 	cfg.EnableScriptChecks = c.Bool("enable-script-checks")
 	cfg.Raft.SnapshotThreshold = c.Uint64("raft-snapshot-threshold")
 	cfg.Raft.TrailingLogs = c.Uint64("raft-trailing-logs")
@@ -109,7 +127,7 @@ func runAgent(c *cli.Context) error {
 	if err != nil {
 		return fail(exitError, "start agent: %v", err)
 	}
-	fmt.Fprintf(c.App.Writer, "roster agent %q running: HTTP on %s\n", cfg.NodeName, a.HTTPAddr())
+	fmt.Fprintf(c.App.Writer, "roster agent %q running: HTTP on %s, DNS on %s\n", cfg.NodeName, a.HTTPAddr(), a.DNSAddr())
 	sig := <-sigs
 	logger.Info("shutting down", "signal", sig.String())
 	go func() {

@@ -59,7 +59,8 @@ func startAgentProcess(t *testing.T, args ...string) (httpAddr string, cmd *exec
 	t.Helper()
 	httpAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	all := append([]string{"agent", "--node", "n1", "--data-dir", t.TempDir(), "--http-addr", httpAddr,
-		"--raft-port", strconv.Itoa(freePort(t)), "--log-level", "warn"}, args...)
+		"--raft-port", strconv.Itoa(freePort(t)), "--dns-addr", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		"--log-level", "warn"}, args...)
 	cmd = exec.Command(rosterBinary(t), all...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
