@@ -33,6 +33,8 @@ type Options struct {
 	TrailingLogs      uint64
 	// LeaderTimeout bounds the wait for the first leader.
 	LeaderTimeout time.Duration
+	// ExtraArgs are appended to every agent's command line.
+	ExtraArgs []string
 }
 
 // Cluster is a set of agents on one network.
@@ -155,7 +157,7 @@ func (c *Cluster) agentArgs(n *Node, opts Options) []string {
 			args = append(args, "--retry-join-timeout", "5m")
 		}
 	}
-	return args
+	return append(args, opts.ExtraArgs...)
 }
 
 // Clustered reports whether the agents form one cluster (rather than one
