@@ -1,0 +1,278 @@
+package gossip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// Pool is this node's membership in a gossip pool. Create it with New;
+// every method is safe for concurrent use.
+//
+// Lifecycle: New (listening, alone) → Join/RetryJoin → … → Leave
+// (optional, graceful) → Shutdown. A pool that has left cannot join again:
+// create a new one.
+type Pool struct {
+	cfg   Config
+	log   *slog.Logger
+	ml    *memberlist.Memberlist
+	del   *delegate
+	table *table
+
+	events   chan Event
+	done     chan struct{} // closed by Shutdown
+	pumpDone chan struct{} // closed when the pump has exited
+
+	// life: operations that use ml hold it shared; Shutdown holds it
+	// exclusively, so memberlist is never used after its shutdown (its
+	// Leave panics then).
+	life     sync.RWMutex
+	shutdown bool        // under life
+	left     atomic.Bool // Leave was called
+
+	metaMu sync.Mutex // serializes UpdateMeta and Leave
+	meta   Meta       // under metaMu
+}
+
+// New validates cfg, binds the UDP and TCP listeners and starts gossiping
+// as a pool of one. It does not contact anyone: call Join or RetryJoin.
+func New(cfg Config) (*Pool, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	timing, _ := cfg.timing() // valid: checked by Validate
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	p := &Pool{
+		cfg:      cfg,
+		log:      logger,
+		table:    newTable(),
+		events:   make(chan Event),
+		done:     make(chan struct{}),
+		pumpDone: make(chan struct{}),
+		meta:     cfg.Meta,
+	}
+	p.del = &delegate{table: p.table, log: logger}
+	p.del.setMeta(cfg.Meta, false)
+
+	mc := memberlist.DefaultLANConfig()
+	timing.apply(mc)
+	mc.Name = cfg.NodeName
+	mc.BindAddr = cfg.BindAddr
+	mc.BindPort = cfg.BindPort
+	mc.AdvertiseAddr = cfg.AdvertiseAddr
+	mc.AdvertisePort = cfg.AdvertisePort
+	if cfg.AdvertisePort == 0 {
+		mc.AdvertisePort = cfg.BindPort // memberlist fills it in when BindPort is 0
+	}
+	mc.Delegate = p.del
+	mc.Events = p.del
+	mc.Conflict = p.del
+	mc.Logger = newStdLogger(logger)
+	switch {
+	case cfg.NameReclaimDelay < 0:
+		mc.DeadNodeReclaimTime = 0 // memberlist: never
+	case cfg.NameReclaimDelay == 0:
+		mc.DeadNodeReclaimTime = time.Nanosecond
+	default:
+		mc.DeadNodeReclaimTime = cfg.NameReclaimDelay
+	}
+
+	ml, err := memberlist.Create(mc)
+	if err != nil {
+		return nil, fmt.Errorf("start gossip on %s:%d: %w", cfg.BindAddr, cfg.BindPort, err)
+	}
+	p.ml = ml
+	go p.pump()
+	return p, nil
+}
+
+// Events returns the channel membership changes are delivered on. It is
+// the same channel on every call, meant for one consumer, and is closed by
+// Shutdown (changes not yet received are dropped). Not reading it never
+// blocks gossip: undelivered changes coalesce per node (see doc.go). The
+// first event is the local node's own EventJoin.
+func (p *Pool) Events() <-chan Event { return p.events }
+
+// Join contacts each address ("host:port", or "host" for this pool's
+// port) and merges state with it. It returns how many were reached; the
+// error is nil if at least one was. It blocks for up to the profile's TCP
+// timeout per unreachable address.
+func (p *Pool) Join(addrs []string) (int, error) {
+	if len(addrs) == 0 {
+		return 0, ErrNoPeers
+	}
+	p.life.RLock()
+	defer p.life.RUnlock()
+	if err := p.usableLocked(); err != nil {
+		return 0, err
+	}
+	n, err := p.ml.Join(addrs)
+	if err != nil {
+		return n, fmt.Errorf("join %s: %w", strings.Join(addrs, ","), err)
+	}
+	return n, nil
+}
+
+// RetryJoin calls Join every Config.RetryJoinInterval until it reaches at
+// least one address, ctx ends, or the pool shuts down. Use
+// context.WithTimeout for --retry-join-timeout. It blocks until then; on
+// giving up the error wraps ctx.Err() and the last Join error.
+func (p *Pool) RetryJoin(ctx context.Context, addrs []string) (int, error) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for attempt := 1; ; attempt++ {
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("retry join: %w", ctx.Err())
+		case <-p.done:
+			return 0, ErrShutdown
+		case <-timer.C:
+		}
+		n, err := p.Join(addrs)
+		if err == nil {
+			return n, nil
+		}
+		if errors.Is(err, ErrShutdown) || errors.Is(err, ErrLeft) || errors.Is(err, ErrNoPeers) {
+			return 0, err
+		}
+		p.log.Warn("join failed, will retry", "attempt", attempt, "in", p.cfg.RetryJoinInterval, "err", err)
+		timer.Reset(p.cfg.RetryJoinInterval)
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("retry join: gave up after %d attempts: %w", attempt, errors.Join(ctx.Err(), err))
+		case <-p.done:
+			return 0, ErrShutdown
+		case <-timer.C:
+			timer.Reset(0)
+		}
+	}
+}
+
+// Members returns every member this pool knows, itself included, sorted by
+// name: up ones and failed or left ones not yet reaped. Non-blocking.
+func (p *Pool) Members() []Member { return p.table.snapshot() }
+
+// LocalMember returns this node as the pool sees it; Addr and Port are the
+// advertised gossip address (the real port when BindPort was 0).
+func (p *Pool) LocalMember() Member {
+	m, _ := p.table.get(p.cfg.NodeName) // present from New on
+	return m
+}
+
+// HealthScore is memberlist's awareness score: 0 is healthy, higher means
+// this node is missing its own probe deadlines (overloaded) and has slowed
+// its probing down.
+func (p *Pool) HealthScore() int { return p.ml.GetHealthScore() }
+
+// UpdateMeta advertises new metadata. It blocks until the update has been
+// gossiped or timeout passes (≤ 0: no limit); a timeout error means the
+// update is applied locally and still spreading. Fails with ErrLeft after
+// Leave and ErrShutdown after Shutdown.
+func (p *Pool) UpdateMeta(m Meta, timeout time.Duration) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("update meta: %w", err)
+	}
+	p.life.RLock()
+	defer p.life.RUnlock()
+	if err := p.usableLocked(); err != nil {
+		return err
+	}
+	p.metaMu.Lock()
+	defer p.metaMu.Unlock()
+	if p.left.Load() { // checked again under metaMu: Leave may have begun
+		return ErrLeft
+	}
+	p.meta = m
+	p.del.setMeta(m, false)
+	if err := p.ml.UpdateNode(nonNegative(timeout)); err != nil {
+		return fmt.Errorf("update meta: %w", err)
+	}
+	return nil
+}
+
+// Leave tells the pool this node is leaving on purpose, so the others
+// record it as left rather than failed. It blocks until the leave has been
+// gossiped or timeout passes (≤ 0: no limit). The pool keeps running until
+// Shutdown, which the caller should call next. Calling it again is a no-op.
+func (p *Pool) Leave(timeout time.Duration) error {
+	p.life.RLock()
+	defer p.life.RUnlock()
+	if p.shutdown {
+		return ErrShutdown
+	}
+	deadline := time.Now().Add(timeout)
+
+	// First re-advertise with the leaving flag, and wait for it to be
+	// gossiped, so the dead message that memberlist's Leave sends next
+	// reaches nobody before the flag does.
+	p.metaMu.Lock()
+	if p.left.Load() {
+		p.metaMu.Unlock()
+		return nil
+	}
+	p.left.Store(true)
+	p.del.setMeta(p.meta, true)
+	p.metaMu.Unlock()
+	var errs []error
+	if err := p.ml.UpdateNode(nonNegative(timeout / 2)); err != nil {
+		errs = append(errs, fmt.Errorf("advertise leaving: %w", err))
+	}
+	rest := time.Duration(0)
+	if timeout > 0 {
+		rest = max(time.Until(deadline), time.Millisecond)
+	}
+	if err := p.ml.Leave(rest); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("leave: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops gossip at once, without a leave message: the others will
+// declare this node failed. Call Leave first for a graceful exit. It waits
+// for in-flight Join, Leave and UpdateMeta calls, closes the Events channel
+// and is safe to call more than once.
+func (p *Pool) Shutdown() error {
+	p.life.Lock()
+	if p.shutdown {
+		p.life.Unlock()
+		return nil
+	}
+	p.shutdown = true
+	p.del.stopped.Store(true)
+	err := p.ml.Shutdown()
+	close(p.done)
+	p.life.Unlock()
+	<-p.pumpDone
+	if err != nil {
+		return fmt.Errorf("shutdown gossip: %w", err)
+	}
+	return nil
+}
+
+// usableLocked reports why the pool cannot gossip, if it cannot. The caller
+// holds p.life.
+func (p *Pool) usableLocked() error {
+	switch {
+	case p.shutdown:
+		return ErrShutdown
+	case p.left.Load():
+		return ErrLeft
+	}
+	return nil
+}
+
+func nonNegative(d time.Duration) time.Duration { return max(d, 0) }
