@@ -119,7 +119,7 @@ func (p *Pool) Join(addrs []string) (int, error) {
 	}
 	n, err := p.ml.Join(addrs)
 	if err != nil {
-		return n, fmt.Errorf("join %s: %w", strings.Join(addrs, ","), err)
+		return n, &joinError{addrs: strings.Join(addrs, ","), err: err}
 	}
 	return n, nil
 }
@@ -129,15 +129,11 @@ func (p *Pool) Join(addrs []string) (int, error) {
 // context.WithTimeout for --retry-join-timeout. It blocks until then; on
 // giving up the error wraps ctx.Err() and the last Join error.
 func (p *Pool) RetryJoin(ctx context.Context, addrs []string) (int, error) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	timer := time.NewTimer(p.cfg.RetryJoinInterval)
+	timer.Stop()
 	for attempt := 1; ; attempt++ {
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("retry join: %w", ctx.Err())
-		case <-p.done:
-			return 0, ErrShutdown
-		case <-timer.C:
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("retry join: %w", err)
 		}
 		n, err := p.Join(addrs)
 		if err == nil {
@@ -154,7 +150,6 @@ func (p *Pool) RetryJoin(ctx context.Context, addrs []string) (int, error) {
 		case <-p.done:
 			return 0, ErrShutdown
 		case <-timer.C:
-			timer.Reset(0)
 		}
 	}
 }
@@ -276,3 +271,21 @@ func (p *Pool) usableLocked() error {
 }
 
 func nonNegative(d time.Duration) time.Duration { return max(d, 0) }
+
+// joinError puts memberlist's multi-line error list on one line.
+type joinError struct {
+	addrs string
+	err   error
+}
+
+func (e *joinError) Error() string {
+	msg := strings.TrimSpace(e.err.Error())
+	// memberlist returns "N error(s) occurred:\n\t* a\n\t* b".
+	if _, list, ok := strings.Cut(msg, "occurred:"); ok {
+		msg = strings.Join(strings.Fields(strings.ReplaceAll(list, "\n\t* ", " | ")), " ")
+		msg = strings.TrimPrefix(msg, "| ")
+	}
+	return "join " + e.addrs + ": " + msg
+}
+
+func (e *joinError) Unwrap() error { return e.err }

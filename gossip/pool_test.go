@@ -3,6 +3,7 @@ package gossip
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -337,4 +338,34 @@ func freePort(t *testing.T) string {
 	defer l.Close()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
+}
+
+func TestNameConflictIsLoggedAndRejected(t *testing.T) {
+	rec := &logRecorder{}
+	cfg := testConfig("n1")
+	cfg.Logger = slog.New(rec)
+	n1 := newTestNode(t, cfg, true)
+	n2 := newTestNode(t, testConfig("n2"), true)
+	mustJoin(t, n2, n1)
+	want := waitStatus(t, n1, "n2", StatusAlive)
+
+	impostor := newTestNode(t, testConfig("n2"), true) // same name, other port
+	_, _ = impostor.pool.Join([]string{n1.pool.LocalMember().Address()})
+	waitFor(t, "n1 to log the name conflict", func() bool {
+		return rec.has(slog.LevelError, "node name conflict")
+	})
+	if got, _ := memberOf(n1, "n2"); got.Address() != want.Address() || got.Status != StatusAlive {
+		t.Fatalf("n1 sees n2 as %v after the conflict, want %v", got, want)
+	}
+}
+
+func TestJoinErrorIsOneLine(t *testing.T) {
+	n := newTestNode(t, testConfig("solo"), true)
+	_, err := n.pool.Join([]string{net.JoinHostPort("127.0.0.1", freePort(t)), net.JoinHostPort("127.0.0.1", freePort(t))})
+	if err == nil {
+		t.Fatalf("join of closed ports succeeded")
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "join 127.0.0.1:") || strings.Count(msg, " | ") != 1 {
+		t.Fatalf("join error %q: want one line, prefixed, two causes", msg)
+	}
 }
