@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster/gossip"
@@ -25,6 +26,7 @@ type cluster struct {
 	falseDead []string             // "observer saw X failed at T"
 	flaps     []string             // false verdicts within flapWindow of a restart
 	maxHealth int
+	nearMiss  atomic.Int64 // see nearMissHandler
 }
 
 // flapWindow: a false verdict this soon after the node's restart is
@@ -38,7 +40,8 @@ type node struct {
 }
 
 func newCluster(size int, profile gossip.Profile, timing *gossip.Timing, log *slog.Logger) (*cluster, error) {
-	c := &cluster{profile: profile, timing: timing, log: log, restarted: map[string]time.Time{}}
+	c := &cluster{profile: profile, timing: timing, restarted: map[string]time.Time{}}
+	c.log = slog.New(&nearMissHandler{next: log.Handler(), cluster: c, nearMiss: &c.nearMiss})
 	for i := range size {
 		n, err := c.start(fmt.Sprintf("n%d", i+1), 0)
 		if err != nil {

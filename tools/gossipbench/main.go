@@ -85,6 +85,7 @@ type result struct {
 	missed    int             // observers that never reported within the timeout
 	falseDead []string
 	flaps     []string
+	nearMiss  int64 // refutations by live, not recently restarted nodes
 	maxHealth int
 	cpuBusy   float64
 	udpPerSec float64
@@ -185,6 +186,7 @@ func runProfile(o options, name string, logger *slog.Logger, ld *load) (result, 
 	r.udpPerSec = float64(ld.udpRT.Load()-udp0) / r.wall.Seconds()
 	c.mu.Lock()
 	r.falseDead, r.flaps, r.maxHealth = c.falseDead, c.flaps, c.maxHealth
+	r.nearMiss = c.nearMiss.Load()
 	c.mu.Unlock()
 	return r, nil
 }
@@ -205,12 +207,12 @@ func printDetail(w io.Writer, r result) {
 func printTable(w io.Writer, rs []result) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "profile\tkills\tall-nodes p50 ms\tp99 ms\tmax ms\tper-node p50 ms\tp99 ms\tmax ms\tmissed\tfalse dead\trestart flaps\tmax health\tcpu busy %\t")
+	fmt.Fprintln(tw, "profile\tkills\tall-nodes p50 ms\tp99 ms\tmax ms\tper-node p50 ms\tp99 ms\tmax ms\tmissed\tfalse dead\trestart flaps\tnear misses\tmax health\tcpu busy %\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.0f\t\n", r.name, r.kills,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t\n", r.name, r.kills,
 			ms(percentile(r.perKill, .5)), ms(percentile(r.perKill, .99)), ms(percentile(r.perKill, 1)),
 			ms(percentile(r.perObs, .5)), ms(percentile(r.perObs, .99)), ms(percentile(r.perObs, 1)),
-			r.missed, len(r.falseDead), len(r.flaps), r.maxHealth, r.cpuBusy)
+			r.missed, len(r.falseDead), len(r.flaps), r.nearMiss, r.maxHealth, r.cpuBusy)
 	}
 	tw.Flush()
 }
