@@ -158,6 +158,10 @@ func (p *Pool) RetryJoin(ctx context.Context, addrs []string) (int, error) {
 // name: up ones and failed or left ones not yet reaped. Non-blocking.
 func (p *Pool) Members() []Member { return p.table.snapshot() }
 
+// Member returns the named member as this pool sees it, if it knows it
+// (up, failed or left and not yet reaped). Non-blocking.
+func (p *Pool) Member(name string) (Member, bool) { return p.table.get(name) }
+
 // LocalMember returns this node as the pool sees it; Addr and Port are the
 // advertised gossip address (the real port when BindPort was 0).
 func (p *Pool) LocalMember() Member {
