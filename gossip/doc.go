@@ -23,8 +23,9 @@
 //     (Shutdown without Leave, kill -9, crash) as StatusFailed. memberlist
 //     v0.6.0 does not expose that distinction to NotifyLeave (Node.State is
 //     always StateAlive there, hashicorp/memberlist#293), so Leave first
-//     re-advertises the node with a "leaving" flag in its metadata and then
-//     leaves; NotifyLeave reads the flag.
+//     gossips a leave intent for this run of the node (see intent.go) and
+//     then leaves. The intent is order-independent: if it arrives after a
+//     failure verdict, the member turns from failed to left.
 //   - Failed and left members stay visible in Members for a retention period
 //     (Config.FailedRetention, Config.LeftRetention), after which an
 //     EventReap is delivered and they are forgotten.

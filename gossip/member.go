@@ -15,7 +15,7 @@ type Status int
 const (
 	StatusNone    Status = 0 // zero value; never reported for a known member
 	StatusAlive   Status = 1
-	StatusLeaving Status = 2 // Leave started: metadata carries the leaving flag
+	StatusLeaving Status = 2 // its leave intent was heard; still reachable
 	StatusLeft    Status = 3 // left gracefully
 	StatusFailed  Status = 4 // declared dead by the failure detector
 )
@@ -49,6 +49,8 @@ type Member struct {
 	Meta   Meta       // decoded metadata; zero if the node sent none or garbage
 	Status Status
 	Since  time.Time // when this pool saw Status change (local clock)
+
+	boot uint64 // the node's boot token: which run of the node this is
 }
 
 // Address returns the gossip address as "host:port", suitable for Join.
@@ -56,11 +58,12 @@ func (m Member) Address() string {
 	return netip.AddrPortFrom(m.Addr, m.Port).String()
 }
 
-// sameState reports whether a and b differ in nothing a consumer acts on
-// (Since is ignored).
+// sameState reports whether m and o differ in nothing a consumer acts on
+// (Since is ignored; a restart, even with the same address and metadata,
+// is a different state).
 func (m Member) sameState(o Member) bool {
 	return m.Name == o.Name && m.Addr == o.Addr && m.Port == o.Port &&
-		m.Meta == o.Meta && m.Status == o.Status
+		m.Meta == o.Meta && m.Status == o.Status && m.boot == o.boot
 }
 
 // String is for logs: "name (addr:port) status".

@@ -36,9 +36,9 @@ type Meta struct {
 // IsServer reports whether the node is a Raft server.
 func (m Meta) IsServer() bool { return m.Role == RoleServer }
 
-// Validate checks the role, that non-empty addresses are host:port, and that the encoded form (including the room
-// Leave needs for its leaving flag) fits in MaxMetaSize. Errors wrap
-// ErrInvalidConfig or ErrMetaTooLarge.
+// Validate checks the role, that non-empty addresses are host:port, and
+// that the encoded form (with the pool's boot token) fits in MaxMetaSize.
+// Errors wrap ErrInvalidConfig or ErrMetaTooLarge.
 func (m Meta) Validate() error {
 	switch m.Role {
 	case RoleServer, RoleClient:
@@ -55,7 +55,7 @@ func (m Meta) Validate() error {
 			return fmt.Errorf("%w: meta %s address %q: want host:port", ErrInvalidConfig, a.name, a.addr)
 		}
 	}
-	if n := len(encodeMeta(m, true)); n > MaxMetaSize {
+	if n := len(encodeMeta(m, 0)); n > MaxMetaSize {
 		return fmt.Errorf("%w: %d bytes encoded, limit %d", ErrMetaTooLarge, n, MaxMetaSize)
 	}
 	return nil

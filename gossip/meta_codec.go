@@ -22,13 +22,16 @@ const (
 	tagHTTPAddr
 	tagDNSAddr
 	tagVersion
-	tagLeaving // present, empty: the node is leaving gracefully
+	tagBoot // 8 bytes, big endian: random per Pool, see Pool.boot
 )
+
+// bootLen is the wire size of tagBoot: tag, length, value.
+const bootLen = 1 + 1 + 8
 
 var errMetaFormat = errors.New("malformed node metadata")
 
-// encodeMeta returns the wire form of m; leaving adds the leaving flag.
-func encodeMeta(m Meta, leaving bool) []byte {
+// encodeMeta returns the wire form of m with the pool's boot token.
+func encodeMeta(m Meta, boot uint64) []byte {
 	buf := make([]byte, 0, 64)
 	buf = append(buf, metaVersion)
 	put := func(tag byte, v string) {
@@ -45,29 +48,29 @@ func encodeMeta(m Meta, leaving bool) []byte {
 	put(tagHTTPAddr, m.HTTPAddr)
 	put(tagDNSAddr, m.DNSAddr)
 	put(tagVersion, m.Version)
-	if leaving {
-		buf = append(buf, tagLeaving, 0)
-	}
+	buf = append(buf, tagBoot, 8)
+	buf = binary.BigEndian.AppendUint64(buf, boot)
 	return buf
 }
 
 // decodeMeta parses the wire form. It copies what it keeps, so b may be
-// reused by the caller. Empty input decodes to the zero Meta.
-func decodeMeta(b []byte) (m Meta, leaving bool, err error) {
+// reused by the caller. Empty input decodes to the zero Meta and boot 0.
+func decodeMeta(b []byte) (m Meta, boot uint64, err error) {
 	if len(b) == 0 {
-		return Meta{}, false, nil
+		return Meta{}, 0, nil
 	}
 	if b[0] != metaVersion {
-		return Meta{}, false, fmt.Errorf("%w: version %d", errMetaFormat, b[0])
+		return Meta{}, 0, fmt.Errorf("%w: version %d", errMetaFormat, b[0])
 	}
 	b = b[1:]
 	for len(b) > 0 {
 		tag := b[0]
 		n, k := binary.Uvarint(b[1:])
 		if k <= 0 || n > uint64(len(b)-1-k) {
-			return Meta{}, false, fmt.Errorf("%w: field %d truncated", errMetaFormat, tag)
+			return Meta{}, 0, fmt.Errorf("%w: field %d truncated", errMetaFormat, tag)
 		}
-		v := string(b[1+k : 1+k+int(n)])
+		raw := b[1+k : 1+k+int(n)]
+		v := string(raw)
 		b = b[1+k+int(n):]
 		switch tag {
 		case tagID:
@@ -82,9 +85,11 @@ func decodeMeta(b []byte) (m Meta, leaving bool, err error) {
 			m.DNSAddr = v
 		case tagVersion:
 			m.Version = v
-		case tagLeaving:
-			leaving = true
+		case tagBoot:
+			if len(raw) == 8 {
+				boot = binary.BigEndian.Uint64(raw)
+			}
 		}
 	}
-	return m, leaving, nil
+	return m, boot, nil
 }

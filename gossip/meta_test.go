@@ -20,23 +20,23 @@ func testMeta(name string) Meta {
 
 func TestMetaRoundTrip(t *testing.T) {
 	tests := []struct {
-		name    string
-		meta    Meta
-		leaving bool
+		name string
+		meta Meta
+		boot uint64
 	}{
-		{"zero", Meta{}, false},
-		{"server", Meta{ID: "6f1c", Role: RoleServer, RaftAddr: "10.0.0.1:8300", HTTPAddr: "10.0.0.1:8500", DNSAddr: "10.0.0.1:8600", Version: "v0.1.0"}, false},
-		{"client leaving", Meta{ID: "x", Role: RoleClient, HTTPAddr: "[::1]:8500"}, true},
+		{"zero", Meta{}, 0},
+		{"server", Meta{ID: "6f1c", Role: RoleServer, RaftAddr: "10.0.0.1:8300", HTTPAddr: "10.0.0.1:8500", DNSAddr: "10.0.0.1:8600", Version: "v0.1.0"}, 42},
+		{"client", Meta{ID: "x", Role: RoleClient, HTTPAddr: "[::1]:8500"}, 1<<64 - 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := encodeMeta(tt.meta, tt.leaving)
-			got, leaving, err := decodeMeta(b)
+			b := encodeMeta(tt.meta, tt.boot)
+			got, boot, err := decodeMeta(b)
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			if got != tt.meta || leaving != tt.leaving {
-				t.Fatalf("round trip = %+v leaving=%v, want %+v leaving=%v", got, leaving, tt.meta, tt.leaving)
+			if got != tt.meta || boot != tt.boot {
+				t.Fatalf("round trip = %+v boot=%d, want %+v boot=%d", got, boot, tt.meta, tt.boot)
 			}
 		})
 	}
@@ -82,9 +82,9 @@ func TestMetaValidate(t *testing.T) {
 		{"bad role", Meta{Role: "leader"}, ErrInvalidConfig},
 		{"address without port", Meta{Role: RoleServer, RaftAddr: "10.0.0.1"}, ErrInvalidConfig},
 		{"too large", Meta{Role: RoleServer, Version: big}, ErrMetaTooLarge},
-		// The leaving flag must fit too: a meta that fits only without it
-		// would make Leave overflow memberlist's limit.
-		{"no room for leaving flag", Meta{Role: RoleServer, Version: strings.Repeat("x", MaxMetaSize-1-len("server")-2-3)}, ErrMetaTooLarge},
+		// The boot token counts: 1 version + 8 role + 3+n version + 10 boot.
+		{"exactly at the limit", Meta{Role: RoleServer, Version: strings.Repeat("x", MaxMetaSize-22)}, nil},
+		{"one byte over", Meta{Role: RoleServer, Version: strings.Repeat("x", MaxMetaSize-21)}, ErrMetaTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

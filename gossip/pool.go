@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,10 @@ type Pool struct {
 
 	metaMu sync.Mutex // serializes UpdateMeta and Leave
 	meta   Meta       // under metaMu
+
+	// boot is random per Pool and advertised in the metadata: it tells
+	// one run of a node from the next (see intent.go).
+	boot uint64
 }
 
 // New validates cfg, binds the UDP and TCP listeners and starts gossiping
@@ -62,8 +67,9 @@ func New(cfg Config) (*Pool, error) {
 		pumpDone: make(chan struct{}),
 		meta:     cfg.Meta,
 	}
-	p.del = &delegate{table: p.table, log: logger}
-	p.del.setMeta(cfg.Meta, false)
+	p.boot = rand.Uint64()
+	p.del = newDelegate(p.table, logger, p.boot, timing.RetransmitMult)
+	p.del.setMeta(cfg.Meta)
 
 	mc := memberlist.DefaultLANConfig()
 	timing.apply(mc)
@@ -193,7 +199,7 @@ func (p *Pool) UpdateMeta(m Meta, timeout time.Duration) error {
 		return ErrLeft
 	}
 	p.meta = m
-	p.del.setMeta(m, false)
+	p.del.setMeta(m)
 	if err := p.ml.UpdateNode(nonNegative(timeout)); err != nil {
 		return fmt.Errorf("update meta: %w", err)
 	}
@@ -210,22 +216,34 @@ func (p *Pool) Leave(timeout time.Duration) error {
 	if p.shutdown {
 		return ErrShutdown
 	}
-	deadline := time.Now().Add(timeout)
-
-	// First re-advertise with the leaving flag, and wait for it to be
-	// gossiped, so the dead message that memberlist's Leave sends next
-	// reaches nobody before the flag does.
 	p.metaMu.Lock()
-	if p.left.Load() {
-		p.metaMu.Unlock()
+	already := p.left.Swap(true)
+	p.metaMu.Unlock()
+	if already {
 		return nil
 	}
-	p.left.Store(true)
-	p.del.setMeta(p.meta, true)
-	p.metaMu.Unlock()
+	deadline := time.Now().Add(timeout)
+
+	// First gossip the leave intent, then memberlist's leave (a dead
+	// message about ourselves). Waiting for the intent's transmissions
+	// makes it likely to arrive first; if it does not, the receiver turns
+	// its failed verdict into left when it does arrive.
+	sent := make(chan struct{})
+	p.del.applyIntent(p.cfg.NodeName, p.boot, false)
+	p.del.queue.QueueBroadcast(newIntentBroadcast(p.cfg.NodeName, p.boot, sent))
 	var errs []error
-	if err := p.ml.UpdateNode(nonNegative(timeout / 2)); err != nil {
-		errs = append(errs, fmt.Errorf("advertise leaving: %w", err))
+	if p.table.numUp() > 1 {
+		var expired <-chan time.Time
+		if timeout > 0 {
+			t := time.NewTimer(timeout / 2)
+			defer t.Stop()
+			expired = t.C
+		}
+		select {
+		case <-sent:
+		case <-expired:
+			errs = append(errs, errors.New("timeout gossiping leave intent"))
+		}
 	}
 	rest := time.Duration(0)
 	if timeout > 0 {

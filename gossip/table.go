@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,8 +27,22 @@ type table struct {
 	// impossible transition.
 	delivered map[string]Member
 
+	// intents: node name → leave intent heard (see intent.go).
+	intents map[string]intentRec
+
+	up atomic.Int64 // members with an Up status, self included
+
 	wake chan struct{} // 1-buffered; poked after every enqueue
 }
+
+type intentRec struct {
+	boot uint64
+	at   time.Time
+}
+
+// intentTTL is how long a leave intent is kept and passed on in push/pull.
+// It only has to outlive the node's own leave by the time gossip needs.
+const intentTTL = 10 * time.Minute
 
 type change struct {
 	m    Member
@@ -39,15 +54,79 @@ func newTable() *table {
 		members:   make(map[string]Member),
 		pending:   make(map[string]change),
 		delivered: make(map[string]Member),
+		intents:   make(map[string]intentRec),
 		wake:      make(chan struct{}, 1),
 	}
 }
 
-// observe records m as the node's current state. Since is kept from the
-// previous state unless the status changed, in which case it becomes now.
-// It reports whether the status changed.
-func (t *table) observe(m Member, now time.Time) bool {
+// observe records what memberlist reports about a node: up (NotifyJoin,
+// NotifyUpdate) or gone (NotifyLeave). m.Status is ignored: it is derived
+// here, from gone and any leave intent heard for this run of the node. It
+// returns the member as recorded and whether its status changed.
+func (t *table) observe(m Member, gone bool, now time.Time) (Member, bool) {
 	t.mu.Lock()
+	it, ok := t.intents[m.Name]
+	leaving := ok && it.boot == m.boot
+	switch {
+	case gone && leaving:
+		m.Status = StatusLeft
+	case gone:
+		m.Status = StatusFailed
+	case leaving:
+		m.Status = StatusLeaving
+	default:
+		m.Status = StatusAlive
+	}
+	m, changed := t.setLocked(m, now)
+	t.mu.Unlock()
+	t.poke()
+	return m, changed
+}
+
+// intent records a leave intent for the named node's run boot. An up member
+// of that run becomes leaving; a failed one becomes left (the intent was
+// overtaken by the failure verdict). It reports whether the intent was new,
+// i.e. should be gossiped on.
+func (t *table) intent(name string, boot uint64, now time.Time) (Member, bool) {
+	t.mu.Lock()
+	defer t.poke()
+	defer t.mu.Unlock()
+	if it, ok := t.intents[name]; ok && it.boot == boot {
+		return Member{}, false
+	}
+	t.intents[name] = intentRec{boot: boot, at: now}
+	m, ok := t.members[name]
+	if !ok || m.boot != boot {
+		return Member{}, true
+	}
+	switch m.Status {
+	case StatusAlive:
+		m.Status = StatusLeaving
+	case StatusFailed:
+		m.Status = StatusLeft
+	default:
+		return m, true
+	}
+	m, _ = t.setLocked(m, now)
+	return m, true
+}
+
+// recentIntents returns the intents younger than intentTTL, for push/pull.
+func (t *table) recentIntents(now time.Time) map[string]uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]uint64, len(t.intents))
+	for name, it := range t.intents {
+		if now.Sub(it.at) < intentTTL {
+			out[name] = it.boot
+		}
+	}
+	return out
+}
+
+// setLocked stores m, keeping Since unless the status changed, and queues
+// the change for the consumer. The caller holds t.mu and pokes afterwards.
+func (t *table) setLocked(m Member, now time.Time) (Member, bool) {
 	old, ok := t.members[m.Name]
 	changed := !ok || old.Status != m.Status
 	if changed {
@@ -57,13 +136,28 @@ func (t *table) observe(m Member, now time.Time) bool {
 	}
 	t.members[m.Name] = m
 	t.enqueueLocked(change{m: m})
-	t.mu.Unlock()
-	t.poke()
-	return changed
+	t.countLocked()
+	return m, changed
 }
 
+// countLocked refreshes the up count (the broadcast queue reads it from
+// memberlist's goroutines without taking t.mu).
+func (t *table) countLocked() {
+	n := 0
+	for _, m := range t.members {
+		if m.Status.Up() {
+			n++
+		}
+	}
+	t.up.Store(int64(n))
+}
+
+// numUp returns how many members are up, self included. Lock-free.
+func (t *table) numUp() int { return int(t.up.Load()) }
+
 // reap forgets failed members older than failedTTL and left members older
-// than leftTTL, queuing an EventReap for each. It returns how many.
+// than leftTTL, queuing an EventReap for each, and drops leave intents
+// older than intentTTL. It returns how many members it forgot.
 func (t *table) reap(now time.Time, failedTTL, leftTTL time.Duration) int {
 	t.mu.Lock()
 	n := 0
@@ -82,6 +176,11 @@ func (t *table) reap(now time.Time, failedTTL, leftTTL time.Duration) int {
 		delete(t.members, name)
 		t.enqueueLocked(change{m: m, reap: true})
 		n++
+	}
+	for name, it := range t.intents {
+		if now.Sub(it.at) >= intentTTL {
+			delete(t.intents, name)
+		}
 	}
 	t.mu.Unlock()
 	if n > 0 {
