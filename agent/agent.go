@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosterhq/roster/consensus"
 	"github.com/rosterhq/roster/dnsserver"
+	"github.com/rosterhq/roster/gossip"
 	"github.com/rosterhq/roster/httpapi"
 	"github.com/rosterhq/roster/registry"
 )
@@ -28,6 +29,11 @@ type Agent struct {
 	raft   *consensus.Node
 	api    *httpapi.Server
 	checks *checkRunner
+
+	pool        *gossip.Pool
+	reconcileCh chan struct{}
+	leaveOnce   sync.Once
+	left        chan struct{}
 
 	httpLn  net.Listener
 	httpSrv *http.Server
@@ -51,7 +57,8 @@ func Start(cfg Config) (a *Agent, err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a = &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeName)}
+	a = &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeName),
+		reconcileCh: make(chan struct{}, 1), left: make(chan struct{})}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
@@ -81,7 +88,8 @@ func Start(cfg Config) (a *Agent, err error) {
 	rc.DataDir = a.cfg.DataDir + "/raft"
 	rc.BindAddr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.RaftPort))
 	rc.AdvertiseAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.RaftPort))
-	rc.BootstrapSelf = true
+	// Without --bootstrap-expect and --join, a server is its own cluster.
+	rc.BootstrapSelf = cfg.Server && cfg.BootstrapExpect == 0 && len(cfg.Join) == 0
 	rc.Logger = a.logger
 	if a.raft, err = consensus.New(rc, a.store); err != nil {
 		return a, err
@@ -102,11 +110,22 @@ func Start(cfg Config) (a *Agent, err error) {
 	if err := a.startDNS(); err != nil {
 		return a, err
 	}
+	if err := a.startGossip(); err != nil {
+		return a, err
+	}
+	if cfg.BootstrapExpect > 0 {
+		a.wg.Add(1)
+		go a.bootstrapWhenExpected()
+	}
+	if err := a.startJoin(); err != nil {
+		return a, err
+	}
 
 	a.wg.Add(1)
 	go a.runLeaderDuties()
 
-	a.logger.Info("agent started", "http", a.HTTPAddr(), "dns", a.DNSAddr(), "raft", a.raft.Addr(), "data_dir", a.cfg.DataDir)
+	a.logger.Info("agent started", "http", a.HTTPAddr(), "dns", a.DNSAddr(), "raft", a.raft.Addr(),
+		"gossip", a.GossipAddr(), "data_dir", a.cfg.DataDir)
 	return a, nil
 }
 
@@ -120,7 +139,7 @@ func (a *Agent) startHTTP(b backend) error {
 	hc.MinDeregisterCriticalAfter = a.cfg.MinDeregisterCriticalAfter
 	hc.Version = a.cfg.Version
 	hc.Logger = a.logger.With("component", "http")
-	api, err := httpapi.New(hc, a.store, b)
+	api, err := httpapi.New(hc, a.store, b, membership{a})
 	if err != nil {
 		return err
 	}
@@ -159,6 +178,26 @@ func (a *Agent) startDNS() error {
 		return fmt.Errorf("start dns: %w", err)
 	}
 	a.dns, a.dnsAddr = srv, pc.LocalAddr().String()
+	return nil
+}
+
+// startJoin joins the --join addresses: within Start when the attempts are
+// bounded by RetryJoinTimeout (failure fails Start), in the background when
+// they are not (retrying until the agent stops).
+func (a *Agent) startJoin() error {
+	if len(a.cfg.Join) == 0 {
+		return nil
+	}
+	if a.cfg.RetryJoinTimeout > 0 {
+		return a.joinCluster()
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.joinCluster(); err != nil && a.ctx.Err() == nil {
+			a.logger.Error("join failed", "err", err)
+		}
+	}()
 	return nil
 }
 
@@ -210,6 +249,11 @@ func (a *Agent) Stop() error {
 		a.wg.Wait()
 		if a.checks != nil {
 			a.checks.stop()
+		}
+		if a.pool != nil {
+			if err := a.pool.Shutdown(); err != nil {
+				errs = append(errs, fmt.Errorf("stop gossip: %w", err))
+			}
 		}
 		if a.raft != nil {
 			if err := a.raft.Shutdown(); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/consensus"
 	"github.com/rosterhq/roster/dnsserver"
+	"github.com/rosterhq/roster/gossip"
 )
 
 // Config configures an agent. cmd/roster fills it from flags; tests fill it
@@ -21,11 +22,28 @@ type Config struct {
 	DataDir string
 	Dev     bool
 
-	// BindAddr is the IP the Raft (and gossip) ports listen on;
+	// BindAddr is the IP the Raft and gossip ports listen on;
 	// AdvertiseAddr the IP other nodes reach this one at (default BindAddr).
 	BindAddr      string
 	AdvertiseAddr string
 	RaftPort      int
+	GossipPort    int
+
+	// Server makes this node a Raft voter. A non-server is added as a
+	// non-voting member: it keeps a full replica (so its DNS answers
+	// locally) and forwards writes, but does not count toward quorum.
+	Server bool
+	// BootstrapExpect, when positive, bootstraps a new cluster once that
+	// many servers see each other through gossip. Zero: a node with no
+	// Join bootstraps itself as a one-server cluster; one with Join waits
+	// for the leader to add it.
+	BootstrapExpect int
+	// Join lists gossip addresses ("ip" or "ip:port") of existing members;
+	// RetryJoinTimeout bounds the attempts (0: keep trying forever).
+	Join             []string
+	RetryJoinTimeout time.Duration
+	// GossipProfile selects failure-detection timing (lan, local, fast).
+	GossipProfile gossip.Profile
 
 	// HTTPAddr is the API's listen address ("ip:port").
 	HTTPAddr string
@@ -56,6 +74,10 @@ func DefaultConfig() Config {
 	return Config{
 		BindAddr:   "127.0.0.1",
 		RaftPort:   8300,
+		GossipPort: gossip.DefaultPort,
+		Server:     true,
+
+		GossipProfile: gossip.ProfileFast,
 		HTTPAddr:   "127.0.0.1:8500",
 		DNSAddr:    "127.0.0.1:8600",
 		DNS:        dnsserver.DefaultConfig(),
@@ -86,6 +108,21 @@ func (c Config) Validate() error {
 	}
 	if c.RaftPort < 0 || c.RaftPort > 65535 {
 		return fmt.Errorf("raft port %d is out of range", c.RaftPort)
+	}
+	if c.GossipPort < 0 || c.GossipPort > 65535 {
+		return fmt.Errorf("gossip port %d is out of range", c.GossipPort)
+	}
+	if c.BootstrapExpect < 0 {
+		return fmt.Errorf("bootstrap-expect %d must not be negative", c.BootstrapExpect)
+	}
+	if c.BootstrapExpect > 0 && !c.Server {
+		return errors.New("bootstrap-expect needs a server (--server)")
+	}
+	if !c.Server && len(c.Join) == 0 {
+		return errors.New("a non-server agent needs --join to find the cluster")
+	}
+	if _, err := gossip.ParseProfile(string(c.GossipProfile)); err != nil {
+		return err
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("http address %q: %w", c.HTTPAddr, err)

@@ -117,3 +117,15 @@ func (n *Node) Snapshot() error {
 	}
 	return nil
 }
+
+// AddNonvoter adds (or re-addresses) a server that replicates the log but
+// does not vote. Leader only.
+func (n *Node) AddNonvoter(id, addr string) error {
+	if !n.IsLeader() {
+		return ErrNotLeader
+	}
+	if err := n.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(addr), 0, n.cfg.ApplyTimeout).Error(); err != nil {
+		return fmt.Errorf("add non-voter %s at %s: %w", id, addr, err)
+	}
+	return nil
+}

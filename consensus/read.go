@@ -14,7 +14,8 @@ type ReadMode int
 // The read modes.
 const (
 	// ReadDefault reads state at least as new as the leader's applied
-	// state when the read began; the leader does not confirm its lease.
+	// state when the read began (a new leader's only after it caught up
+	// with earlier terms); the leader does not confirm its leadership.
 	ReadDefault ReadMode = iota
 	// ReadStale reads whatever this node has applied, with no leader.
 	ReadStale
@@ -64,22 +65,23 @@ func (n *Node) Barrier(ctx context.Context, mode ReadMode) error {
 }
 
 // localReadIndex returns the index up to which this leader's state must be
-// applied for a read. With consistent, it first confirms leadership with a
-// quorum and waits until the post-election barrier is done.
+// applied for a read. A new leader first applies every entry of earlier
+// terms (the barrier after its election), so even a default read never
+// sees less than what was acknowledged before the election. With
+// consistent, it also confirms leadership with a quorum.
 func (n *Node) localReadIndex(ctx context.Context, consistent bool) (uint64, error) {
 	if !n.IsLeader() {
 		return 0, errLocalNotLeader
 	}
-	if !consistent {
-		return n.store.AppliedIndex(), nil
-	}
-	if err := n.raft.VerifyLeader().Error(); err != nil {
-		return 0, errLocalNotLeader
+	if consistent {
+		if err := n.raft.VerifyLeader().Error(); err != nil {
+			return 0, errLocalNotLeader
+		}
 	}
 	for !n.consistentReady.Load() {
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("%w: leader not ready for consistent reads", ErrNoLeader)
+			return 0, fmt.Errorf("%w: new leader has not caught up yet", ErrNoLeader)
 		case <-time.After(5 * time.Millisecond):
 		}
 		if !n.IsLeader() {

@@ -99,18 +99,23 @@ type Server struct {
 	logger  *slog.Logger
 	store   *registry.Store
 	backend Backend
+	members Membership
 	mux     *http.ServeMux
 }
 
-// New builds the API over a store (reads) and a backend (writes).
-func New(cfg Config, store *registry.Store, backend Backend) (*Server, error) {
+// New builds the API over a store (reads), a backend (writes) and the
+// agent's gossip membership.
+func New(cfg Config, store *registry.Store, backend Backend, members Membership) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, store: store, backend: backend, mux: http.NewServeMux()}
+	if store == nil || backend == nil || members == nil {
+		return nil, errors.New("http api: store, backend and membership are required")
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, store: store, backend: backend, members: members, mux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }
@@ -132,6 +137,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/agent/services", s.handleAgentServices)
 	m.HandleFunc("GET /v1/agent/service/{id}", s.handleAgentService)
 	m.HandleFunc("GET /v1/agent/self", s.handleAgentSelf)
+	m.HandleFunc("GET /v1/agent/members", s.handleMembers)
+	m.HandleFunc("PUT /v1/agent/join/{address}", s.handleJoin)
+	m.HandleFunc("PUT /v1/agent/leave", s.handleLeave)
 	m.HandleFunc("GET /v1/agent/checks", s.handleAgentChecks)
 	m.HandleFunc("PUT /v1/agent/check/register", s.handleCheckRegister)
 	m.HandleFunc("PUT /v1/agent/check/deregister/{id}", s.handleCheckDeregister)

@@ -57,6 +57,34 @@ func (b *directBackend) Leader() string                     { return "127.0.0.1:
 func (b *directBackend) Peers() ([]string, error)           { return []string{"127.0.0.1:8300"}, nil }
 func (b *directBackend) LastContact() (time.Duration, bool) { return 0, true }
 
+// fakeMembers is a one-member gossip pool.
+type fakeMembers struct {
+	mu     sync.Mutex
+	joined []string
+	left   bool
+}
+
+func (f *fakeMembers) Members() []Member {
+	return []Member{{Name: "n1", Addr: "127.0.0.1", Port: 8301, Status: 1, Tags: map[string]string{"role": "consul"}}}
+}
+
+func (f *fakeMembers) Join(_ context.Context, addr string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if addr == "10.255.255.1" {
+		return fmt.Errorf("%w: cannot reach %s", ErrBadRequest, addr)
+	}
+	f.joined = append(f.joined, addr)
+	return nil
+}
+
+func (f *fakeMembers) Leave(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.left = true
+	return nil
+}
+
 type testAPI struct {
 	t       *testing.T
 	srv     *Server
@@ -70,7 +98,7 @@ func newTestAPI(t *testing.T) *testAPI {
 	b := &directBackend{store: store}
 	cfg := DefaultConfig()
 	cfg.NodeName, cfg.NodeID, cfg.NodeAddress = "n1", "node-id-1", "127.0.0.1"
-	srv, err := New(cfg, store, b)
+	srv, err := New(cfg, store, b, &fakeMembers{})
 	if err != nil {
 		t.Fatal(err)
 	}

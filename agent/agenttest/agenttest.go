@@ -21,6 +21,8 @@ func Config(t testing.TB, name, dir string) agent.Config {
 	cfg.DataDir = dir
 	cfg.BindAddr = "127.0.0.1"
 	cfg.RaftPort = 0
+	cfg.GossipPort = 0
+	cfg.RetryJoinTimeout = 20 * time.Second
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.DNSAddr = "127.0.0.1:0"
 	cfg.Raft.HeartbeatTimeout = 250 * time.Millisecond
