@@ -19,7 +19,7 @@ import (
 //	ROSTER_CHAOS_LONG=1         a long run: 150 faults, holds up to 8 s
 //	ROSTER_CHAOS_BIN=path       test this binary instead of building one
 //	ROSTER_CHAOS_DIR=path       keep logs and data here (default: a temp dir, kept on failure)
-//	ROSTER_CHAOS_GOSSIP=profile --gossip-profile (default local)
+//	ROSTER_CHAOS_GOSSIP=profile --gossip-profile (default: the agent's)
 type Options struct {
 	Seed      uint64
 	Nodes     int
@@ -32,7 +32,7 @@ type Options struct {
 }
 
 func optionsFromEnv() (Options, error) {
-	o := Options{Nodes: 3, Faults: 24, Gossip: "local", CheckTime: 90 * time.Second}
+	o := Options{Nodes: 3, Faults: 24, CheckTime: 90 * time.Second}
 	if v := os.Getenv("ROSTER_CHAOS_SEED"); v != "" {
 		s, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {

@@ -14,7 +14,11 @@ func TestParseFeatures(t *testing.T) {
 	if !f.Cluster || !f.DNS || !f.Server || f.Gossip || f.GossipProfile {
 		t.Fatalf("parseFeatures = %+v", f)
 	}
-	if f := parseFeatures("   --node value\n"); f.Cluster || f.DNS {
+	goFlags := "  -bootstrap-expect int\n    \tservers\n  -join value\n  -dns-addr string\n"
+	if f := parseFeatures(goFlags); !f.Cluster || !f.DNS {
+		t.Fatalf("Go flag package help: %+v", f)
+	}
+	if f := parseFeatures("   --node value\n   --joined x\n"); f.Cluster || f.DNS {
 		t.Fatalf("features of a single-node agent: %+v", f)
 	}
 }
@@ -30,7 +34,7 @@ func newTestCluster(t *testing.T, n int) *Cluster {
 	bin := os.Getenv("ROSTER_CHAOS_BIN")
 	if bin == "" {
 		var err error
-		if bin, err = Build(ctx, t.TempDir()); err != nil {
+		if bin, _, err = Build(ctx, t.TempDir()); err != nil {
 			t.Fatal(err)
 		}
 	}

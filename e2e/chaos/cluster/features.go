@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -47,8 +48,9 @@ func DetectFeatures(bin string) (Features, error) {
 }
 
 func parseFeatures(help string) Features {
+	// urfave/cli prints "--flag value", Go's flag package "-flag type".
 	has := func(flag string) bool {
-		return strings.Contains(help, "--"+flag+" ") || strings.Contains(help, "--"+flag+"\t")
+		return regexp.MustCompile(`(?m)(^|\s)--?` + regexp.QuoteMeta(flag) + `(\s|=|$)`).MatchString(help)
 	}
 	return Features{
 		Cluster:       has("bootstrap-expect") && has("join"),
