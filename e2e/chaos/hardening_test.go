@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func TestHardening(t *testing.T) {
 			fmt.Println("chaos: NOTE: " + note)
 		}
 	}
-	c, err := cluster.Start(ctx, cluster.Options{Binary: bin, Nodes: 1, Dir: dir,
+	c, err := cluster.Start(ctx, cluster.Options{Binary: bin, Nodes: 1, Dir: filepath.Join(dir, "hardening"),
 		ExtraArgs: []string{"--dns-max-tcp-conns", fmt.Sprint(dnsMaxTCPConns)}})
 	if err != nil {
 		t.Fatalf("start agent (logs in %s): %v", dir, err)

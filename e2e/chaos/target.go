@@ -3,7 +3,6 @@ package chaos
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/rosterhq/roster/e2e/chaos/cluster"
 	"github.com/rosterhq/roster/e2e/chaos/netns"
@@ -38,9 +37,7 @@ func (t target) Restart(ctx context.Context, i int) error {
 func healAll(ctx context.Context, c *cluster.Cluster) (crashed []string, err error) {
 	errs := []error{c.Net.Heal()}
 	for _, n := range c.Nodes {
-		if exited, exitErr := n.Exited(); exited {
-			crashed = append(crashed, fmt.Sprintf("%s exited on its own: %v (see %s)", n.Name, exitErr, n.LogPath))
-		}
+		crashed = append(crashed, n.Crashes()...)
 		switch n.State() {
 		case cluster.Paused:
 			errs = append(errs, n.Resume())

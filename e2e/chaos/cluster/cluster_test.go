@@ -94,4 +94,7 @@ func TestNodeLifecycle(t *testing.T) {
 	if _, err := c.Leader(ctx); err != nil {
 		t.Fatalf("leader after restart: %v", err)
 	}
+	if cr := n.Crashes(); len(cr) != 0 {
+		t.Fatalf("supervised kill counted as a crash: %v", cr)
+	}
 }

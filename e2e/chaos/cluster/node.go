@@ -57,11 +57,20 @@ type Node struct {
 	bin  string
 	args []string
 
-	mu     sync.Mutex
-	proc   *process
-	state  State
-	epoch  uint64
-	starts int
+	mu      sync.Mutex
+	proc    *process
+	state   State
+	epoch   uint64
+	starts  int
+	crashes []string
+}
+
+// Crashes lists the times the agent exited without being killed or
+// stopped by the supervisor, with the exit status.
+func (n *Node) Crashes() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.crashes...)
 }
 
 // Live reports whether the node is running and answering, with the epoch
@@ -98,7 +107,16 @@ func (n *Node) Start(ctx context.Context) error {
 		n.mu.Unlock()
 		return fmt.Errorf("%s: already running", n.Name)
 	}
-	p, err := startProcess(n.Host.Command(n.bin, n.args...), n.LogPath)
+	var p *process
+	onExit := func(err error) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if n.proc == p && n.state != Killed {
+			n.crashes = append(n.crashes, fmt.Sprintf("%s exited at %s while %s: %v (see %s)",
+				n.Name, time.Now().Format("15:04:05.000"), n.state, err, n.LogPath))
+		}
+	}
+	p, err := startProcess(n.Host.Command(n.bin, n.args...), n.LogPath, onExit)
 	if err != nil {
 		n.mu.Unlock()
 		return fmt.Errorf("%s: %w", n.Name, err)

@@ -5,9 +5,41 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
+	"sync"
 	"syscall"
 	"time"
 )
+
+// The kernel sends a child's parent-death signal when the *thread* that
+// forked it exits, and the Go runtime does end threads now and then
+// (go.dev/issue/27505): a healthy agent would be SIGKILLed at random. So
+// every agent is forked by one goroutine locked to its thread for the life
+// of the test process.
+var (
+	spawnOnce sync.Once
+	spawnReqs = make(chan spawnReq)
+)
+
+type spawnReq struct {
+	cmd  *exec.Cmd
+	errc chan error
+}
+
+func spawner() {
+	runtime.LockOSThread() // never unlocked, and this goroutine never returns
+	for req := range spawnReqs {
+		req.errc <- req.cmd.Start()
+	}
+}
+
+// spawn starts cmd on the spawner thread.
+func spawn(cmd *exec.Cmd) error {
+	spawnOnce.Do(func() { go spawner() })
+	req := spawnReq{cmd: cmd, errc: make(chan error, 1)}
+	spawnReqs <- req
+	return <-req.errc
+}
 
 // process is one supervised OS process.
 type process struct {
@@ -17,8 +49,9 @@ type process struct {
 	err  error         // exit status; read only after done
 }
 
-// startProcess starts cmd with its output appended to logPath.
-func startProcess(cmd *exec.Cmd, logPath string) (*process, error) {
+// startProcess starts cmd with its output appended to logPath. onExit, if
+// not nil, is called with the exit status once the process is reaped.
+func startProcess(cmd *exec.Cmd, logPath string, onExit func(error)) (*process, error) {
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
@@ -27,7 +60,7 @@ func startProcess(cmd *exec.Cmd, logPath string) (*process, error) {
 	// If the test process dies (a timeout panics without cleanups), the
 	// kernel kills the agents too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := spawn(cmd); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
@@ -36,6 +69,9 @@ func startProcess(cmd *exec.Cmd, logPath string) (*process, error) {
 		p.err = cmd.Wait()
 		f.Close()
 		close(p.done)
+		if onExit != nil {
+			onExit(p.err)
+		}
 	}()
 	return p, nil
 }
