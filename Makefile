@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Benchmarks write Raft data here (the disk matters: fsync dominates writes).
 BENCH_TMP ?= $(CURDIR)/.benchtmp
 
-.PHONY: all build run test bench lint golden fuzz clean
+.PHONY: all build run run-cluster test bench lint golden fuzz clean
 
 all: build
 
@@ -17,6 +17,10 @@ build:
 # data in a temporary directory (gone when it stops).
 run: build
 	./$(BIN) agent --dev
+
+# Three servers on 127.0.0.1, .2 and .3 (default ports), data in .cluster/.
+run-cluster: build
+	./scripts/run-cluster.sh
 
 # What CI runs.
 test:
@@ -47,4 +51,4 @@ lint:
 	$(GO) mod tidy -diff
 
 clean:
-	rm -rf bin $(BENCH_TMP)
+	rm -rf bin $(BENCH_TMP) .cluster
