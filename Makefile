@@ -27,9 +27,10 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-bench:
+bench: build
 	mkdir -p $(BENCH_TMP)
 	TMPDIR=$(BENCH_TMP) $(GO) test -run '^$$' -bench 'FsyncBaseline|RegisterHTTP' -benchtime 3s ./agent/
+	TMPDIR=$(BENCH_TMP) $(GO) run ./tools/clusterbench -bin $(BIN) -kills 20
 	rm -rf $(BENCH_TMP)
 	$(GO) test ./dnsserver -run '^$$' -bench . -benchmem -count 3
 	$(GO) run ./tools/dnsload -instances 10 -clients 16 -duration 2s -rounds 6
