@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Benchmarks write Raft data here (the disk matters: fsync dominates writes).
 BENCH_TMP ?= $(CURDIR)/.benchtmp
 
-.PHONY: all build run test bench lint golden fuzz clean
+.PHONY: all build run run-cluster test bench lint golden fuzz clean
 
 all: build
 
@@ -18,14 +18,19 @@ build:
 run: build
 	./$(BIN) agent --dev
 
+# Three servers on 127.0.0.1, .2 and .3 (default ports), data in .cluster/.
+run-cluster: build
+	./scripts/run-cluster.sh
+
 # What CI runs.
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-bench:
+bench: build
 	mkdir -p $(BENCH_TMP)
 	TMPDIR=$(BENCH_TMP) $(GO) test -run '^$$' -bench 'FsyncBaseline|RegisterHTTP' -benchtime 3s ./agent/
+	TMPDIR=$(BENCH_TMP) $(GO) run ./tools/clusterbench -bin $(BIN) -kills 20
 	rm -rf $(BENCH_TMP)
 	$(GO) test ./dnsserver -run '^$$' -bench . -benchmem -count 3
 	$(GO) run ./tools/dnsload -instances 10 -clients 16 -duration 2s -rounds 6
@@ -35,11 +40,13 @@ bench:
 golden:
 	$(GO) test ./dnsserver -run Golden -update
 
-# Longer fuzzing than CI's seed runs.
-FUZZTIME ?= 60s
+# Fuzz every target: `make fuzz` runs each for FUZZTIME (CI runs 30s each
+# as part of `make test`).
+FUZZTIME ?= 5m
 fuzz:
-	$(GO) test ./dnsserver -run '^$$' -fuzz FuzzAnswer -fuzztime $(FUZZTIME)
-	$(GO) test ./httpapi -run '^$$' -fuzz FuzzRegisterBody -fuzztime $(FUZZTIME)
+	$(GO) test ./dnsserver -run '^$$' -fuzz '^FuzzAnswer$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./dnsserver -run '^$$' -fuzz '^FuzzWRR$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./httpapi -run '^$$' -fuzz '^FuzzRegisterBody$$' -fuzztime $(FUZZTIME)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
@@ -47,4 +54,4 @@ lint:
 	$(GO) mod tidy -diff
 
 clean:
-	rm -rf bin $(BENCH_TMP)
+	rm -rf bin $(BENCH_TMP) .cluster

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/rosterhq/roster/consensus"
@@ -89,4 +90,22 @@ func apiError(err error) error {
 		return fmt.Errorf("%w: %v", httpapi.ErrShuttingDown, err)
 	}
 	return err
+}
+
+func (b backend) Stats() map[string]map[string]string {
+	return map[string]map[string]string{"raft": b.raft.Stats()}
+}
+
+func (b backend) RaftConfiguration() ([]httpapi.RaftServer, uint64, error) {
+	servers, err := b.raft.Servers()
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]httpapi.RaftServer, 0, len(servers))
+	for _, s := range servers {
+		out = append(out, httpapi.RaftServer{ID: s.ID, Node: s.ID, Address: s.Address,
+			Leader: s.Leader, Voter: s.Voter, ProtocolVersion: "3"})
+	}
+	idx, _ := strconv.ParseUint(b.raft.Stats()["latest_configuration_index"], 10, 64)
+	return out, idx, nil
 }

@@ -226,4 +226,3 @@ func memberTags(m gossip.Member, dc string) map[string]string {
 	}
 	return tags
 }
-

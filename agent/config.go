@@ -78,11 +78,11 @@ func DefaultConfig() Config {
 		Server:     true,
 
 		GossipProfile: gossip.ProfileFast,
-		HTTPAddr:   "127.0.0.1:8500",
-		DNSAddr:    "127.0.0.1:8600",
-		DNS:        dnsserver.DefaultConfig(),
-		Datacenter: "dc1",
-		Raft:       consensus.DefaultConfig(),
+		HTTPAddr:      "127.0.0.1:8500",
+		DNSAddr:       "127.0.0.1:8600",
+		DNS:           dnsserver.DefaultConfig(),
+		Datacenter:    "dc1",
+		Raft:          consensus.DefaultConfig(),
 
 		MinDeregisterCriticalAfter: time.Minute,
 		Version:                    "dev",

@@ -132,8 +132,10 @@ func (p *Pool) Join(addrs []string) (int, error) {
 
 // RetryJoin calls Join every Config.RetryJoinInterval until it reaches at
 // least one address, ctx ends, or the pool shuts down. Use
-// context.WithTimeout for --retry-join-timeout. It blocks until then; on
-// giving up the error wraps ctx.Err() and the last Join error.
+// context.WithTimeout for --retry-join-timeout. It blocks until then (an
+// attempt in flight when ctx ends finishes first: up to the profile's TCP
+// timeout per address); on giving up the error wraps ctx.Err() and the last
+// Join error.
 func (p *Pool) RetryJoin(ctx context.Context, addrs []string) (int, error) {
 	timer := time.NewTimer(p.cfg.RetryJoinInterval)
 	timer.Stop()

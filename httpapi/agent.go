@@ -70,6 +70,7 @@ func (s *Server) handleAgentService(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleAgentSelf(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, map[string]any{
+		"Stats": s.backend.Stats(),
 		"Config": map[string]any{
 			"Datacenter": s.cfg.Datacenter,
 			"NodeName":   s.cfg.NodeName,

@@ -68,6 +68,12 @@ type queryFunc func(ws memdb.WatchSet) (uint64, any, error)
 // parks on the query's watch channels until something does or the wait
 // (plus up to 1/16 jitter, so clients do not return in lockstep) ends.
 func (s *Server) blockingRead(w http.ResponseWriter, r *http.Request, query queryFunc) {
+	s.blockingReadAs(w, r, query, writeJSON)
+}
+
+// blockingReadAs is blockingRead with its own encoding of the body.
+func (s *Server) blockingReadAs(w http.ResponseWriter, r *http.Request, query queryFunc,
+	write func(http.ResponseWriter, *http.Request, any)) {
 	opts, err := s.parseQueryOptions(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -83,7 +89,7 @@ func (s *Server) blockingRead(w http.ResponseWriter, r *http.Request, query quer
 		w.WriteHeader(http.StatusNotFound)
 		return
 	}
-	writeJSON(w, r, body)
+	write(w, r, body)
 }
 
 // runBlocking is blockingRead without the HTTP plumbing. A nil body with no

@@ -9,14 +9,9 @@ import (
 // handleAgentChecks lists the checks of this agent's node, from its replica.
 func (s *Server) handleAgentChecks(w http.ResponseWriter, r *http.Request) {
 	_, checks := s.store.NodeChecks(nil, s.cfg.NodeName)
-	out := make(map[string]apiAgentCheck, len(checks))
+	out := make(map[string]apiHealthCheck, len(checks))
 	for _, c := range checks {
-		hc := toAPIHealthCheck(c, s.tagsOf(c))
-		out[c.CheckID] = apiAgentCheck{
-			Node: hc.Node, CheckID: hc.CheckID, Name: hc.Name, Status: hc.Status, Notes: hc.Notes,
-			Output: hc.Output, ServiceID: hc.ServiceID, ServiceName: hc.ServiceName,
-			ServiceTags: hc.ServiceTags, Type: hc.Type, Definition: hc.Definition,
-		}
+		out[c.CheckID] = toAPIHealthCheck(c, s.tagsOf(c))
 	}
 	writeJSON(w, r, out)
 }

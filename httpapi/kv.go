@@ -119,30 +119,17 @@ func (s *Server) handleKVGet(w http.ResponseWriter, r *http.Request) {
 
 // kvRaw answers ?raw: the value's bytes, not JSON.
 func (s *Server) kvRaw(w http.ResponseWriter, r *http.Request, key string) {
-	opts, err := s.parseQueryOptions(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	idx, body, err := s.runBlocking(r.Context(), opts, func(ws memdb.WatchSet) (uint64, any, error) {
+	s.blockingReadAs(w, r, func(ws memdb.WatchSet) (uint64, any, error) {
 		idx, e := s.store.KVGet(ws, key)
 		if e == nil {
 			return idx, nil, nil
 		}
 		return idx, e, nil
+	}, func(w http.ResponseWriter, _ *http.Request, body any) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Write(body.(*registry.KVEntry).Value)
 	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.setReadHeaders(w, idx)
-	if body == nil {
-		w.WriteHeader(http.StatusNotFound)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Write(body.(*registry.KVEntry).Value)
 }
 
 func (s *Server) handleKVPut(w http.ResponseWriter, r *http.Request) {
@@ -183,6 +170,11 @@ func (s *Server) handleKVPut(w http.ResponseWriter, r *http.Request) {
 	if hasCAS {
 		cmd.Op, cmd.Index = registry.KVCAS, cas
 	}
+	s.applyKV(w, r, cmd)
+}
+
+// applyKV commits a KV command and answers Consul's true/false.
+func (s *Server) applyKV(w http.ResponseWriter, r *http.Request, cmd *registry.KV) {
 	res, err := s.apply(r, cmd)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -217,10 +209,5 @@ func (s *Server) handleKVDelete(w http.ResponseWriter, r *http.Request) {
 	case hasCAS:
 		cmd.Op, cmd.Index = registry.KVDeleteCAS, cas
 	}
-	res, err := s.apply(r, cmd)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, r, res.OK)
+	s.applyKV(w, r, cmd)
 }

@@ -38,6 +38,12 @@ type Backend interface {
 	// LastContact is the time since this node last heard from a leader
 	// (0 on the leader) and whether a leader is known at all.
 	LastContact() (time.Duration, bool)
+	// Stats returns named groups of counters for /v1/agent/self; "raft"
+	// holds Raft's own (state, term, applied_index, commit_index, ...).
+	Stats() map[string]map[string]string
+	// RaftConfiguration returns the Raft servers with their suffrage and
+	// the leader marked, and the configuration's index.
+	RaftConfiguration() ([]RaftServer, uint64, error)
 	// UpdateTTL records a TTL check report from the service. It does not
 	// wait for the write; errors wrap ErrNotFound (no such check on this
 	// agent) or ErrBadRequest (not a TTL check, bad status).
@@ -163,6 +169,7 @@ func (s *Server) routes() {
 	m.HandleFunc("PUT /v1/kv/{key...}", s.handleKVPut)
 	m.HandleFunc("DELETE /v1/kv/{key...}", s.handleKVDelete)
 
+	m.HandleFunc("GET /v1/operator/raft/configuration", s.handleRaftConfiguration)
 	m.HandleFunc("GET /v1/status/leader", s.handleStatusLeader)
 	m.HandleFunc("GET /v1/status/peers", s.handleStatusPeers)
 }

@@ -53,6 +53,12 @@ func (b *directBackend) UpdateTTL(id string, status registry.Health, output stri
 	_, err := b.Apply(context.Background(), &registry.UpdateCheck{Node: "n1", CheckID: id, Status: status, Output: output})
 	return err
 }
+func (b *directBackend) Stats() map[string]map[string]string {
+	return map[string]map[string]string{"raft": {"state": "Leader", "term": "2"}}
+}
+func (b *directBackend) RaftConfiguration() ([]RaftServer, uint64, error) {
+	return []RaftServer{{ID: "n1", Node: "n1", Address: "127.0.0.1:8300", Leader: true, Voter: true, ProtocolVersion: "3"}}, 1, nil
+}
 func (b *directBackend) Leader() string                     { return "127.0.0.1:8300" }
 func (b *directBackend) Peers() ([]string, error)           { return []string{"127.0.0.1:8300"}, nil }
 func (b *directBackend) LastContact() (time.Duration, bool) { return 0, true }

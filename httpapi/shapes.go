@@ -98,20 +98,6 @@ type apiServiceEntry struct {
 	Checks  []apiHealthCheck
 }
 
-type apiAgentCheck struct {
-	Node        string
-	CheckID     string
-	Name        string
-	Status      string
-	Notes       string
-	Output      string
-	ServiceID   string
-	ServiceName string
-	ServiceTags []string
-	Type        string
-	Definition  apiCheckDefinition
-}
-
 func nonNilTags(t []string) []string {
 	if t == nil {
 		return []string{}

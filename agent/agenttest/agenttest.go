@@ -71,3 +71,15 @@ func WaitReady(t testing.TB, a *agent.Agent) {
 	}
 	t.Fatalf("agent %s not ready", a.NodeName())
 }
+
+// StartNoWait starts an agent and stops it when the test ends, without
+// waiting for it to take writes (for nodes that wait to be added).
+func StartNoWait(t testing.TB, cfg agent.Config) *agent.Agent {
+	t.Helper()
+	a, err := agent.Start(cfg)
+	if err != nil {
+		t.Fatalf("start agent %s: %v", cfg.NodeName, err)
+	}
+	t.Cleanup(func() { a.Stop() })
+	return a
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rosterhq/roster/agent"
+	"github.com/rosterhq/roster/gossip"
 )
 
 // env names the environment variable of an agent flag: ROSTER_<FLAG>.
@@ -34,6 +35,12 @@ func agentCommand() *cli.Command {
 			&cli.StringFlag{Name: "bind", Usage: "IP address the Raft and gossip ports listen on", Value: def.BindAddr, EnvVars: env("bind")},
 			&cli.StringFlag{Name: "advertise", Usage: "IP address other nodes reach this one at (default: --bind)", EnvVars: env("advertise")},
 			&cli.IntFlag{Name: "raft-port", Usage: "Raft port (also carries write forwarding)", Value: def.RaftPort, EnvVars: env("raft-port")},
+			&cli.IntFlag{Name: "gossip-port", Usage: "gossip (memberlist) port, UDP and TCP", Value: def.GossipPort, EnvVars: env("gossip-port")},
+			&cli.BoolFlag{Name: "server", Usage: "be a Raft voter (--server=false: a non-voting member with a full replica)", Value: def.Server, EnvVars: env("server")},
+			&cli.IntFlag{Name: "bootstrap-expect", Usage: "bootstrap a new cluster once this many servers see each other", EnvVars: env("bootstrap-expect")},
+			&cli.StringSliceFlag{Name: "join", Usage: "gossip address of a member to join (repeatable)", EnvVars: env("join")},
+			&cli.DurationFlag{Name: "retry-join-timeout", Usage: "give up joining after this long (0: keep trying)", EnvVars: env("retry-join-timeout")},
+			&cli.StringFlag{Name: "gossip-profile", Usage: "failure-detection timing: fast (loopback/LAN, ~1-2 s), local or lan (memberlist's)", Value: string(def.GossipProfile), EnvVars: env("gossip-profile")},
 			&cli.StringFlag{Name: "http-addr", Usage: "HTTP API listen address", Value: def.HTTPAddr, EnvVars: env("http-addr")},
 			&cli.StringFlag{Name: "dns-addr", Usage: "DNS listen address, UDP and TCP (empty disables DNS)", Value: def.DNSAddr, EnvVars: env("dns-addr")},
 			&cli.StringFlag{Name: "domain", Usage: "DNS domain roster is authoritative for", Value: def.DNS.Domain, EnvVars: env("domain")},
@@ -86,6 +93,12 @@ func agentConfig(c *cli.Context, logger *slog.Logger) (agent.Config, error) {
 	cfg.BindAddr = c.String("bind")
 	cfg.AdvertiseAddr = c.String("advertise")
 	cfg.RaftPort = c.Int("raft-port")
+	cfg.GossipPort = c.Int("gossip-port")
+	cfg.Server = c.Bool("server")
+	cfg.BootstrapExpect = c.Int("bootstrap-expect")
+	cfg.Join = c.StringSlice("join")
+	cfg.RetryJoinTimeout = c.Duration("retry-join-timeout")
+	cfg.GossipProfile = gossip.Profile(c.String("gossip-profile"))
 	cfg.HTTPAddr = c.String("http-addr")
 	cfg.DNSAddr = c.String("dns-addr")
 	cfg.DNS.Domain = c.String("domain")
@@ -127,9 +140,14 @@ func runAgent(c *cli.Context) error {
 	if err != nil {
 		return fail(exitError, "start agent: %v", err)
 	}
-	fmt.Fprintf(c.App.Writer, "roster agent %q running: HTTP on %s, DNS on %s\n", cfg.NodeName, a.HTTPAddr(), a.DNSAddr())
-	sig := <-sigs
-	logger.Info("shutting down", "signal", sig.String())
+	fmt.Fprintf(c.App.Writer, "roster agent %q running: HTTP on %s, DNS on %s, gossip on %s\n",
+		cfg.NodeName, a.HTTPAddr(), a.DNSAddr(), a.GossipAddr())
+	select {
+	case sig := <-sigs:
+		logger.Info("shutting down", "signal", sig.String())
+	case <-a.Done():
+		logger.Info("left the cluster; shutting down")
+	}
 	go func() {
 		<-sigs
 		logger.Warn("second signal: exiting without a clean shutdown")

@@ -289,18 +289,27 @@ func prefixArg(c *cli.Context, usage string) (string, error) {
 	return c.Args().First(), wantArgs(c, 1, usage)
 }
 
-func kvList(c *cli.Context) error {
-	prefix, err := prefixArg(c, "roster kv list [PREFIX]")
+// listPrefix reads the entries under the command's optional PREFIX.
+func listPrefix(c *cli.Context, verb string) (api.KVPairs, error) {
+	prefix, err := prefixArg(c, "roster kv "+verb+" [PREFIX]")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	client, err := newClient(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pairs, _, err := client.KV().List(prefix, nil)
 	if err != nil {
-		return apiFailure(c, "list "+prefix, err)
+		return nil, apiFailure(c, verb+" "+prefix, err)
+	}
+	return pairs, nil
+}
+
+func kvList(c *cli.Context) error {
+	pairs, err := listPrefix(c, "list")
+	if err != nil {
+		return err
 	}
 	if c.String("format") == "json" {
 		return printJSON(c.App.Writer, entriesOut(pairs))
@@ -320,17 +329,9 @@ type exportEntry struct {
 }
 
 func kvExport(c *cli.Context) error {
-	prefix, err := prefixArg(c, "roster kv export [PREFIX]")
+	pairs, err := listPrefix(c, "export")
 	if err != nil {
 		return err
-	}
-	client, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	pairs, _, err := client.KV().List(prefix, nil)
-	if err != nil {
-		return apiFailure(c, "export "+prefix, err)
 	}
 	out := make([]exportEntry, 0, len(pairs))
 	for _, p := range pairs {

@@ -80,6 +80,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			agentCommand(),
 			servicesCommand(),
 			kvCommand(),
+			membersCommand(),
+			joinCommand(),
+			leaveCommand(),
 			versionCommand(),
 		},
 	}

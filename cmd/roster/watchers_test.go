@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/agent/agenttest"
 )
 
 var (
@@ -43,23 +45,13 @@ func rosterBinary(t *testing.T) string {
 	return binPath
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // startAgentProcess runs `roster agent` as a child process and waits for
 // its API.
 func startAgentProcess(t *testing.T, args ...string) (httpAddr string, cmd *exec.Cmd) {
 	t.Helper()
-	httpAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	httpAddr = fmt.Sprintf("127.0.0.1:%d", agenttest.FreePort(t))
 	all := append([]string{"agent", "--node", "n1", "--data-dir", t.TempDir(), "--http-addr", httpAddr,
-		"--raft-port", strconv.Itoa(freePort(t)), "--dns-addr", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		"--raft-port", strconv.Itoa(agenttest.FreePort(t)), "--dns-addr", fmt.Sprintf("127.0.0.1:%d", agenttest.FreePort(t)),
 		"--log-level", "warn"}, args...)
 	cmd = exec.Command(rosterBinary(t), all...)
 	cmd.Stderr = os.Stderr
