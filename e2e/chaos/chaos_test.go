@@ -60,12 +60,8 @@ func startCluster(t *testing.T, ctx context.Context, opts Options, dir string) *
 	bin := opts.Binary
 	if bin == "" {
 		var err error
-		var note string
-		if bin, note, err = cluster.Build(ctx, dir); err != nil {
+		if bin, err = cluster.Build(ctx, dir); err != nil {
 			t.Fatal(err)
-		}
-		if note != "" {
-			fmt.Println("chaos: NOTE: " + note)
 		}
 	}
 	c, err := cluster.Start(ctx, cluster.Options{

@@ -48,12 +48,8 @@ func TestHardening(t *testing.T) {
 	dir := runDir(t, opts)
 	bin := opts.Binary
 	if bin == "" {
-		var note string
-		if bin, note, err = cluster.Build(ctx, dir); err != nil {
+		if bin, err = cluster.Build(ctx, dir); err != nil {
 			t.Fatal(err)
-		}
-		if note != "" {
-			fmt.Println("chaos: NOTE: " + note)
 		}
 	}
 	c, err := cluster.Start(ctx, cluster.Options{Binary: bin, Nodes: 1, Dir: filepath.Join(dir, "hardening"),

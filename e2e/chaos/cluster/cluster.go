@@ -45,23 +45,9 @@ type Cluster struct {
 	client   *http.Client
 }
 
-// Build compiles ./cmd/roster of the module under test into dir. While
-// that binary cannot form a cluster (no --join/--bootstrap-expect), it
-// builds e2e/chaos/internal/agentshim instead, which runs the same agent
-// package with those flags, and says so in note.
-func Build(ctx context.Context, dir string) (bin, note string, err error) {
-	bin, err = build(ctx, dir, "roster", "github.com/rosterhq/roster/cmd/roster")
-	if err != nil {
-		return "", "", err
-	}
-	if f, err := DetectFeatures(bin); err != nil || f.Cluster {
-		return bin, "", err
-	}
-	shim, err := build(ctx, dir, "agentshim", "github.com/rosterhq/roster/e2e/chaos/internal/agentshim")
-	if err != nil {
-		return "", "", err
-	}
-	return shim, "cmd/roster has no --join/--bootstrap-expect yet: running the agent package through e2e/chaos/internal/agentshim", nil
+// Build compiles ./cmd/roster of the module under test into dir.
+func Build(ctx context.Context, dir string) (string, error) {
+	return build(ctx, dir, "roster", "github.com/rosterhq/roster/cmd/roster")
 }
 
 func build(ctx context.Context, dir, name, pkg string) (string, error) {

@@ -34,7 +34,7 @@ func newTestCluster(t *testing.T, n int) *Cluster {
 	bin := os.Getenv("ROSTER_CHAOS_BIN")
 	if bin == "" {
 		var err error
-		if bin, _, err = Build(ctx, t.TempDir()); err != nil {
+		if bin, err = Build(ctx, t.TempDir()); err != nil {
 			t.Fatal(err)
 		}
 	}
