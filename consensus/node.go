@@ -283,6 +283,25 @@ type fsm struct{ s *registry.Store }
 
 func (f fsm) Apply(l *raft.Log) any { return f.s.Apply(l.Index, l.Data) }
 
+// ApplyBatch implements raft.BatchingFSM: committed commands are applied
+// together so the DNS view is refreshed once per batch. Configuration
+// entries carry no command.
+func (f fsm) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	entries := make([]registry.Entry, 0, len(logs))
+	pos := make([]int, 0, len(logs))
+	for i, l := range logs {
+		if l.Type == raft.LogCommand {
+			entries = append(entries, registry.Entry{Index: l.Index, Data: l.Data})
+			pos = append(pos, i)
+		}
+	}
+	for j, res := range f.s.ApplyBatch(entries) {
+		out[pos[j]] = res
+	}
+	return out
+}
+
 func (f fsm) Snapshot() (raft.FSMSnapshot, error) { return fsmSnapshot{f.s.Snapshot()}, nil }
 
 func (f fsm) Restore(rc io.ReadCloser) error {

@@ -65,6 +65,78 @@ func (s *Store) Apply(index uint64, data []byte) Result {
 
 // ApplyCommand applies a decoded command; see Apply.
 func (s *Store) ApplyCommand(index uint64, cmd Command) Result {
+	var ch changes
+	res := s.applyOne(index, cmd, &ch)
+	s.publish(index, &ch)
+	return res
+}
+
+// Entry is one committed log entry for ApplyBatch.
+type Entry struct {
+	Index uint64
+	Data  []byte
+}
+
+// ApplyBatch applies consecutive committed entries and returns one result
+// each, as Apply would. Each command is its own transaction (a rejected one
+// changes nothing), but the DNS view is refreshed and waiters are woken
+// once for the whole batch, so a burst of writes costs one view update.
+func (s *Store) ApplyBatch(entries []Entry) []Result {
+	out := make([]Result, len(entries))
+	var ch changes
+	for i, e := range entries {
+		cmd, err := Decode(e.Data)
+		if err != nil {
+			panic(fmt.Sprintf("registry: cannot apply log entry %d: %v", e.Index, err))
+		}
+		out[i] = s.applyOne(e.Index, cmd, &ch)
+	}
+	if len(entries) > 0 {
+		s.publish(entries[len(entries)-1].Index, &ch)
+	}
+	return out
+}
+
+// changes accumulates what applied commands touched, for the DNS view.
+type changes struct {
+	instances map[string]map[instanceKey]struct{}
+	nodes     map[string]struct{}
+}
+
+func (c *changes) add(w *writeTxn) {
+	for svc, keys := range w.changed {
+		if c.instances == nil {
+			c.instances = map[string]map[instanceKey]struct{}{}
+		}
+		set := c.instances[svc]
+		if set == nil {
+			c.instances[svc] = keys
+			continue
+		}
+		for k := range keys {
+			set[k] = struct{}{}
+		}
+	}
+	for n := range w.nodes {
+		if c.nodes == nil {
+			c.nodes = map[string]struct{}{}
+		}
+		c.nodes[n] = struct{}{}
+	}
+}
+
+// publish refreshes the DNS view with what changed and records index as
+// applied.
+func (s *Store) publish(index uint64, ch *changes) {
+	if len(ch.instances) > 0 || len(ch.nodes) > 0 {
+		s.view.refresh(s.db.Load(), ch.instances, ch.nodes)
+	}
+	s.setApplied(index)
+}
+
+// applyOne applies one command in its own transaction and records what it
+// touched in ch.
+func (s *Store) applyOne(index uint64, cmd Command, ch *changes) Result {
 	tx := s.db.Load().Txn(true)
 	w := &writeTxn{Txn: tx, index: index}
 	var res Result
@@ -93,7 +165,6 @@ func (s *Store) ApplyCommand(index uint64, cmd Command) Result {
 	res.Index = index
 	if res.Err != nil {
 		tx.Abort()
-		s.setApplied(index)
 		return res
 	}
 	w.finish()
@@ -103,10 +174,7 @@ func (s *Store) ApplyCommand(index uint64, cmd Command) Result {
 		panic(fmt.Sprintf("registry: apply %T at %d: %v", cmd, index, w.err))
 	}
 	tx.Commit()
-	if len(w.changed) > 0 || len(w.nodes) > 0 {
-		s.view.refresh(s.db.Load(), w.changed, w.nodes)
-	}
-	s.setApplied(index)
+	ch.add(w)
 	return res
 }
 

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -404,5 +405,50 @@ func TestRegisterServiceUpdatesAMovedNodeAddress(t *testing.T) {
 		if v.NodeAddress != "10.9.9.9" {
 			t.Fatalf("DNS view kept the old node address: %+v", v)
 		}
+	}
+}
+
+// TestApplyBatchEqualsOneByOne applies the same log one entry at a time and
+// in batches: results, state and DNS view must be identical.
+func TestApplyBatchEqualsOneByOne(t *testing.T) {
+	var log []Entry
+	add := func(cmd Command) {
+		b, err := Encode(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log = append(log, Entry{Index: uint64(len(log) + 1), Data: b})
+	}
+	for i := 0; i < 40; i++ {
+		n := fmt.Sprintf("n%d", i%3)
+		add(&RegisterService{Node: node(n, "10.0.0.1"), Instance: Instance{ID: fmt.Sprint("w", i%7), Name: "web", Weights: DefaultWeights},
+			Checks: []Check{{CheckID: fmt.Sprint("c", i%7), Status: HealthPassing, Type: CheckTypeTTL}}})
+		add(&UpdateCheck{Node: n, CheckID: fmt.Sprint("c", (i+3)%7), Status: []Health{HealthPassing, HealthCritical}[i%2]})
+		add(&KV{Op: KVCAS, Entry: KVEntry{Key: "k", Value: []byte{byte(i)}}, Index: uint64(i % 5)})
+		if i%9 == 0 {
+			add(&DeregisterService{Node: n, ServiceID: "w1"})
+		}
+	}
+	one, batched := NewStore(nil), NewStore(nil)
+	var want, got []Result
+	for _, e := range log {
+		want = append(want, one.Apply(e.Index, e.Data))
+	}
+	for i := 0; i < len(log); i += 13 {
+		got = append(got, batched.ApplyBatch(log[i:min(i+13, len(log))])...)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d results, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if want[i].Index != got[i].Index || want[i].OK != got[i].OK || fmt.Sprint(got[i].Err) != fmt.Sprint(want[i].Err) {
+			t.Fatalf("entry %d: batched %+v, one by one %+v", i, got[i], want[i])
+		}
+	}
+	if !bytes.Equal(dump(t, one), dump(t, batched)) || !reflect.DeepEqual(one.Service("web"), batched.Service("web")) {
+		t.Fatal("batched state or view differs")
+	}
+	if batched.AppliedIndex() != uint64(len(log)) {
+		t.Fatalf("applied index %d", batched.AppliedIndex())
 	}
 }

@@ -21,6 +21,10 @@ type ViewInstance struct {
 	// Weight is Weights.Passing, or Weights.Warning while in warning.
 	Weight int
 	Health Health
+
+	// id is the lower-case identity the view sorts and merges by, computed
+	// once when the entry is built.
+	id instanceKey
 }
 
 // HasTag reports whether the instance carries tag (case-insensitive).
@@ -33,7 +37,7 @@ func (v *ViewInstance) HasTag(tag string) bool {
 	return false
 }
 
-func (v *ViewInstance) key() instanceKey { return instanceKey{node: lower(v.Node), id: lower(v.ID)} }
+func (v *ViewInstance) key() instanceKey { return v.id }
 
 func (v *ViewInstance) equal(o *ViewInstance) bool {
 	return v.Node == o.Node && v.NodeAddress == o.NodeAddress && v.ID == o.ID &&
@@ -312,6 +316,7 @@ func (c *healthCache) entry(inst *Instance) (ViewInstance, bool) {
 	return ViewInstance{
 		Node: inst.Node, NodeAddress: nf.address, ID: inst.ID, Address: inst.Address,
 		Port: inst.Port, Tags: inst.Tags, Weight: weight, Health: h,
+		id: instanceKey{node: key, id: lower(inst.ID)},
 	}, true
 }
 
