@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Benchmarks write Raft data here (the disk matters: fsync dominates writes).
 BENCH_TMP ?= $(CURDIR)/.benchtmp
 
-.PHONY: all build run run-cluster test bench lint golden fuzz clean
+.PHONY: all build run run-cluster test unit fuzz-ci chaos bench lint golden fuzz clean
 
 all: build
 
@@ -22,10 +22,27 @@ run: build
 run-cluster: build
 	./scripts/run-cluster.sh
 
-# What CI runs.
-test:
+# What CI runs: vet, the unit and cluster tests under the race detector,
+# every fuzz target briefly, and (as root) the fault-injection suite.
+test: unit fuzz-ci
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) chaos; \
+	else echo "skipping 'make chaos': it needs root (network namespaces, iptables)"; fi
+
+unit:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+FUZZ_CI ?= 30s
+fuzz-ci:
+	$(MAKE) fuzz FUZZTIME=$(FUZZ_CI)
+
+# Fault injection: real agents in network namespaces under partitions, kills
+# and pauses (needs root, iproute2, iptables). Prints its seed;
+# ROSTER_CHAOS_SEED=N replays a run, ROSTER_CHAOS_NODES=5 uses five nodes,
+# ROSTER_CHAOS_LONG=1 runs 150 faults (use CHAOS_TIMEOUT=2h).
+CHAOS_TIMEOUT ?= 30m
+chaos:
+	ROSTER_CHAOS=1 $(GO) test -p 1 -count=1 -v -timeout $(CHAOS_TIMEOUT) ./e2e/chaos/...
 
 bench: build
 	mkdir -p $(BENCH_TMP)
