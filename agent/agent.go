@@ -148,10 +148,10 @@ func (a *Agent) startHTTP(b backend) error {
 	if err != nil {
 		return fmt.Errorf("listen on http address: %w", err)
 	}
-	a.httpLn = ln
+	a.httpLn = limitPerClient(ln, a.cfg.HTTPMaxConnsPerClient)
 	a.httpSrv = newHTTPServer(api, a.logger)
 	go func() {
-		if err := a.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := a.httpSrv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.logger.Error("http server stopped", "err", err)
 		}
 	}()

@@ -47,6 +47,9 @@ type Config struct {
 
 	// HTTPAddr is the API's listen address ("ip:port").
 	HTTPAddr string
+	// HTTPMaxConnsPerClient caps concurrent HTTP connections from one IP
+	// (0: no cap). Each blocking query holds one connection.
+	HTTPMaxConnsPerClient int
 	// DNSAddr is the DNS server's UDP and TCP listen address; empty
 	// disables DNS. DNS carries the DNS server's settings (NodeName is
 	// filled in).

@@ -42,6 +42,7 @@ func agentCommand() *cli.Command {
 			&cli.DurationFlag{Name: "retry-join-timeout", Usage: "give up joining after this long (0: keep trying)", EnvVars: env("retry-join-timeout")},
 			&cli.StringFlag{Name: "gossip-profile", Usage: "failure-detection timing: fast (loopback/LAN, ~1-2 s), local or lan (memberlist's)", Value: string(def.GossipProfile), EnvVars: env("gossip-profile")},
 			&cli.StringFlag{Name: "http-addr", Usage: "HTTP API listen address", Value: def.HTTPAddr, EnvVars: env("http-addr")},
+			&cli.IntFlag{Name: "http-max-conns-per-client", Usage: "most concurrent HTTP connections from one IP (0: no cap)", Value: def.HTTPMaxConnsPerClient, EnvVars: env("http-max-conns-per-client")},
 			&cli.StringFlag{Name: "dns-addr", Usage: "DNS listen address, UDP and TCP (empty disables DNS)", Value: def.DNSAddr, EnvVars: env("dns-addr")},
 			&cli.StringFlag{Name: "domain", Usage: "DNS domain roster is authoritative for", Value: def.DNS.Domain, EnvVars: env("domain")},
 			&cli.DurationFlag{Name: "dns-service-ttl", Usage: "TTL of service answers", Value: def.DNS.ServiceTTL, EnvVars: env("dns-service-ttl")},
@@ -50,6 +51,7 @@ func agentCommand() *cli.Command {
 			&cli.IntFlag{Name: "dns-udp-size", Usage: "largest UDP answer (EDNS0 buffers above it are capped)", Value: def.DNS.UDPSize, EnvVars: env("dns-udp-size")},
 			&cli.IntFlag{Name: "dns-a-limit", Usage: "most A/AAAA records per answer (0: as many as fit)", Value: def.DNS.ALimit, EnvVars: env("dns-a-limit")},
 			&cli.BoolFlag{Name: "dns-only-passing", Usage: "leave instances in warning out of DNS answers", EnvVars: env("dns-only-passing")},
+			&cli.DurationFlag{Name: "dns-tcp-idle", Usage: "close a DNS TCP connection idle this long", Value: def.DNS.TCPIdleTimeout, EnvVars: env("dns-tcp-idle")},
 			&cli.IntFlag{Name: "dns-max-tcp-conns", Usage: "most concurrent DNS TCP connections", Value: def.DNS.MaxTCPConns, EnvVars: env("dns-max-tcp-conns")},
 			&cli.BoolFlag{Name: "enable-script-checks", Usage: "allow health checks that run programs (Args)", EnvVars: env("enable-script-checks")},
 			&cli.Uint64Flag{Name: "raft-snapshot-threshold", Usage: "log entries between Raft snapshots", Value: def.Raft.SnapshotThreshold, EnvVars: env("raft-snapshot-threshold")},
@@ -109,6 +111,8 @@ func agentConfig(c *cli.Context, logger *slog.Logger) (agent.Config, error) {
 	cfg.DNS.ALimit = c.Int("dns-a-limit")
 	cfg.DNS.OnlyPassing = c.Bool("dns-only-passing")
 	cfg.DNS.MaxTCPConns = c.Int("dns-max-tcp-conns")
+	cfg.DNS.TCPIdleTimeout = c.Duration("dns-tcp-idle")
+	cfg.HTTPMaxConnsPerClient = c.Int("http-max-conns-per-client")
 	cfg.EnableScriptChecks = c.Bool("enable-script-checks")
 	cfg.Raft.SnapshotThreshold = c.Uint64("raft-snapshot-threshold")
 	cfg.Raft.TrailingLogs = c.Uint64("raft-trailing-logs")

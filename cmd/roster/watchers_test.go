@@ -113,7 +113,7 @@ func TestTenThousandBlockingWatchers(t *testing.T) {
 			t.Skipf("cannot raise the open-file limit to %d: %v", lim.Cur, err)
 		}
 	}
-	addr, cmd := startAgentProcess(t)
+	addr, cmd := startAgentProcess(t, "--http-max-conns-per-client", "0")
 	put := func(key, val string) {
 		t.Helper()
 		req, _ := http.NewRequest("PUT", "http://"+addr+"/v1/kv/"+key, strings.NewReader(val))
