@@ -310,3 +310,43 @@ func TestClusterLaggingNodeCatchesUpBySnapshot(t *testing.T) {
 		t.Fatalf("lagging node's snapshot index %d, leader's %d: no snapshot was installed", got, want)
 	}
 }
+
+// TestClusterFailingCheckLeavesDNSEverywhere: the HTTP check of an instance
+// starts failing and the instance leaves DNS on all three nodes, then comes
+// back when it passes again. The owning agent restarts and resumes its
+// checks from the replicated state.
+func TestClusterFailingCheckLeavesDNSEverywhere(t *testing.T) {
+	c := agenttest.StartCluster(t, 3, nil)
+	srv, code := flipServer(t)
+	code.Store(http.StatusOK)
+	owner := c.Followers()[0]
+	if err := apiClient(t, c.Agents[owner]).Agent().ServiceRegister(&api.AgentServiceRegistration{
+		ID: "api-1", Name: "api", Address: "10.2.0.1", Port: 80,
+		Check: &api.AgentServiceCheck{HTTP: srv.URL, Interval: "1s", Timeout: "500ms"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	inDNS := func(a *agent.Agent) bool { return len(answerIPs(query(t, a, "api.service.roster", dns.TypeA))) == 1 }
+	everywhere := func(want bool, what string) {
+		t.Helper()
+		start := time.Now()
+		for _, a := range c.Agents {
+			if a != nil {
+				c.WaitFor(what+" on "+a.NodeName(), 15*time.Second, func() bool { return inDNS(a) == want })
+			}
+		}
+		t.Logf("%s on every node after %s (check interval 1s)", what, time.Since(start).Round(time.Millisecond))
+	}
+	everywhere(true, "passing instance in DNS")
+	code.Store(http.StatusInternalServerError)
+	everywhere(false, "failing instance out of DNS")
+	code.Store(http.StatusOK)
+	everywhere(true, "recovered instance back in DNS")
+
+	// Restart the owner: its runner comes back and still drives DNS.
+	c.Kill(owner)
+	c.Restart(owner)
+	c.WaitConverged()
+	code.Store(http.StatusInternalServerError)
+	everywhere(false, "failing instance out of DNS after the owner restarted")
+}
