@@ -230,6 +230,9 @@ func (a *Agent) Stop() error {
 	a.stopOnce.Do(func() {
 		var errs []error
 		a.cancel()
+		if a.api != nil {
+			a.api.StopBlocking()
+		}
 		if a.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			if err := a.httpSrv.Shutdown(ctx); err != nil {

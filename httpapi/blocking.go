@@ -104,6 +104,7 @@ func (s *Server) runBlocking(ctx context.Context, opts queryOptions, query query
 	wait := opts.wait + rand.N(opts.wait/16+1)
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
+	defer context.AfterFunc(s.stopping, cancel)()
 	for {
 		ws := memdb.NewWatchSet()
 		idx, body, err := query(ws)

@@ -107,6 +107,10 @@ type Server struct {
 	backend Backend
 	members Membership
 	mux     *http.ServeMux
+
+	// stopping ends every parked blocking query (see StopBlocking).
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 // New builds the API over a store (reads), a backend (writes) and the
@@ -122,9 +126,15 @@ func New(cfg Config, store *registry.Store, backend Backend, members Membership)
 		return nil, errors.New("http api: store, backend and membership are required")
 	}
 	s := &Server{cfg: cfg, logger: cfg.Logger, store: store, backend: backend, members: members, mux: http.NewServeMux()}
+	s.stopping, s.stop = context.WithCancel(context.Background())
 	s.routes()
 	return s, nil
 }
+
+// StopBlocking answers every parked blocking query now, with what it has,
+// so a graceful HTTP shutdown does not wait out their waits. Call it just
+// before http.Server.Shutdown; later blocking queries return at once.
+func (s *Server) StopBlocking() { s.stop() }
 
 // Handle registers an extra route (used by the agent for endpoints that
 // need parts this package does not know, such as gossip membership).

@@ -370,3 +370,21 @@ func TestBackendFailuresMapTo503(t *testing.T) {
 		t.Fatalf("read without leader: %d", rec.Code)
 	}
 }
+
+func TestStopBlockingAnswersParkedQueries(t *testing.T) {
+	a := newTestAPI(t)
+	a.mustDo("PUT", "/v1/kv/k", "v")
+	idx := a.mustDo("GET", "/v1/kv/k", "").Header().Get("X-Consul-Index")
+	done := make(chan *httptest.ResponseRecorder)
+	go func() { done <- a.do("GET", "/v1/kv/k?index="+idx+"&wait=10m", "") }()
+	time.Sleep(50 * time.Millisecond)
+	a.srv.StopBlocking()
+	select {
+	case rec := <-done:
+		if rec.Code != 200 || rec.Header().Get("X-Consul-Index") != idx {
+			t.Fatalf("stopped query: %d index %s", rec.Code, rec.Header().Get("X-Consul-Index"))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("StopBlocking left a query parked")
+	}
+}
