@@ -85,7 +85,7 @@ func agentConfig(c *cli.Context, logger *slog.Logger) (agent.Config, error) {
 		if err != nil {
 			return cfg, fail(exitUsage, "--node is required (cannot read the host name: %v)", err)
 		}
-		cfg.NodeName = strings.Split(host, ".")[0]
+		cfg.NodeName = nodeNameFromHost(host)
 	}
 	cfg.DataDir = c.String("data-dir")
 	if cfg.DataDir == "" && !cfg.Dev {
@@ -161,4 +161,24 @@ func runAgent(c *cli.Context) error {
 		return fail(exitError, "stop agent: %v", err)
 	}
 	return nil
+}
+
+// nodeNameFromHost turns a host name into a valid node name (a DNS label):
+// the first label, other characters replaced by '-', at most 63 long.
+func nodeNameFromHost(host string) string {
+	first, _, _ := strings.Cut(host, ".")
+	b := []byte(first)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			b[i] = '-'
+		}
+	}
+	name := strings.Trim(string(b), "-")
+	if len(name) > 63 {
+		name = strings.TrimRight(name[:63], "-")
+	}
+	if name == "" {
+		return "roster"
+	}
+	return name
 }

@@ -73,3 +73,14 @@ func TestServicesCommands(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out)
 	}
 }
+
+func TestNodeNameFromHost(t *testing.T) {
+	for host, want := range map[string]string{
+		"vm": "vm", "ip-10-0-0-1.ec2.internal": "ip-10-0-0-1", "my_host": "my-host",
+		"_weird_": "weird", "": "roster", "...": "roster", strings.Repeat("a", 70): strings.Repeat("a", 63),
+	} {
+		if got := nodeNameFromHost(host); got != want {
+			t.Errorf("nodeNameFromHost(%q) = %q, want %q", host, got, want)
+		}
+	}
+}
