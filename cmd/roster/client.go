@@ -103,15 +103,8 @@ func printTable(w io.Writer, header []string, rows [][]string) error {
 	return tw.Flush()
 }
 
-// wantArgs checks a command's positional arguments. urfave/cli stops
-// parsing flags at the first argument, so a flag after one arrives here as
-// an argument; say so rather than "wrong number of arguments".
+// wantArgs checks the number of a command's positional arguments.
 func wantArgs(c *cli.Context, n int, usage string) error {
-	for _, a := range c.Args().Slice() {
-		if strings.HasPrefix(a, "-") && a != "-" {
-			return fail(exitUsage, "flag %s must come before the arguments: %s", a, usage)
-		}
-	}
 	if c.NArg() != n {
 		return fail(exitUsage, "expected %d argument(s): %s", n, usage)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +58,8 @@ func TestServicesCommands(t *testing.T) {
 		{[]string{"services", "register", addr, bad}, exitError, "Port 99999 is out of range"},
 		{[]string{"services", "register", addr, "/nonexistent.json"}, exitError, "no such file"},
 		{[]string{"services", "register", addr}, exitUsage, "expected 1 argument"},
-		{[]string{"services", "deregister", "web-1", addr}, exitUsage, "must come before the arguments"},
+		{[]string{"services", "deregister", "web-1", addr}, exitNotFound, `unknown service ID "web-1"`},
+		{[]string{"services", "deregister", "web-1", "--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{"services", "--http-addr=127.0.0.1:1"}, exitUnreachable, "cannot reach the agent"},
 		{[]string{"services", addr, "--format", "yaml"}, exitUsage, "--format"},
 		{[]string{"agent", "--log-level", "loud", "--dev"}, exitUsage, "--log-level"},
@@ -81,6 +83,27 @@ func TestNodeNameFromHost(t *testing.T) {
 	} {
 		if got := nodeNameFromHost(host); got != want {
 			t.Errorf("nodeNameFromHost(%q) = %q, want %q", host, got, want)
+		}
+	}
+}
+
+func TestFlagsFirst(t *testing.T) {
+	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	for _, tc := range []struct{ in, want string }{
+		{"roster kv watch config/ --prefix", "roster kv watch --prefix -- config/"},
+		{"roster kv put --cas 5 k v", "roster kv put --cas 5 -- k v"},
+		{"roster kv put k v --cas 5 --flags=3", "roster kv put --cas 5 --flags=3 -- k v"},
+		{"roster kv put k -", "roster kv put -- k -"},
+		{"roster kv put k -notaflag", "roster kv put -notaflag -- k"},
+		{"roster kv put k -- --cas", "roster kv put -- k --cas"},
+		{"roster services deregister web-1 --http-addr x:1", "roster services deregister --http-addr x:1 -- web-1"},
+		{"roster services register --format json f.json", "roster services register --format json -- f.json"},
+		{"roster version", "roster version"},
+		{"roster", "roster"},
+		{"roster nosuch --x", "roster nosuch --x"},
+	} {
+		if got := strings.Join(flagsFirst(app, strings.Fields(tc.in)), " "); got != tc.want {
+			t.Errorf("flagsFirst(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
