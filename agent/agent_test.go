@@ -213,3 +213,30 @@ func TestConsulClientKV(t *testing.T) {
 		t.Fatalf("after delete tree: %v", pairs)
 	}
 }
+
+func TestLeaderReapsOldKVTombstones(t *testing.T) {
+	cfg := agenttest.Config(t, "n1", t.TempDir())
+	cfg.TombstoneTTL = time.Second
+	a := agenttest.Start(t, cfg)
+	kv := func(method, key string) {
+		req, _ := http.NewRequest(method, "http://"+a.HTTPAddr()+"/v1/kv/"+key, strings.NewReader("v"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s %s: %v %v", method, key, resp, err)
+		}
+		resp.Body.Close()
+	}
+	kv("PUT", "gone")
+	kv("DELETE", "gone")
+	idx := a.Store().AppliedIndex()
+	if !a.Store().HasTombstonesUpTo(idx) {
+		t.Fatal("delete left no tombstone")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for a.Store().HasTombstonesUpTo(idx) {
+		if time.Now().After(deadline) {
+			t.Fatal("the leader never reaped the tombstone")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

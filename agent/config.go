@@ -63,6 +63,11 @@ type Config struct {
 	// below (default one minute, as Consul).
 	MinDeregisterCriticalAfter time.Duration
 
+	// TombstoneTTL is how long a deleted KV key's tombstone is kept, so a
+	// blocking prefix query sees the deletion's index move forward, before
+	// the leader reaps it (Consul's default is also 15 minutes).
+	TombstoneTTL time.Duration
+
 	// Raft carries Raft's timing and snapshot settings; ID, DataDir and
 	// addresses are filled in from the fields above.
 	Raft consensus.Config
@@ -88,6 +93,7 @@ func DefaultConfig() Config {
 		Raft:          consensus.DefaultConfig(),
 
 		MinDeregisterCriticalAfter: time.Minute,
+		TombstoneTTL:               15 * time.Minute,
 		Version:                    "dev",
 	}
 }
@@ -114,6 +120,9 @@ func (c Config) Validate() error {
 	}
 	if c.GossipPort < 0 || c.GossipPort > 65535 {
 		return fmt.Errorf("gossip port %d is out of range", c.GossipPort)
+	}
+	if c.TombstoneTTL <= 0 {
+		return errors.New("tombstone TTL must be positive")
 	}
 	if c.BootstrapExpect < 0 {
 		return fmt.Errorf("bootstrap-expect %d must not be negative", c.BootstrapExpect)

@@ -55,12 +55,14 @@ func (a *Agent) leaderLoop(ctx context.Context) {
 	defer a.logger.Info("leader duties stopped")
 	t := time.NewTicker(reconcileInterval)
 	defer t.Stop()
+	reaper := &tombstoneReaper{ttl: a.cfg.TombstoneTTL}
 	for {
 		a.reconcile(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			a.reapTombstones(ctx, reaper)
 		case <-a.reconcileCh:
 		}
 	}

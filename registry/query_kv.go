@@ -84,3 +84,18 @@ func (s *Store) KVKeys(ws memdb.WatchSet, prefix, sep string) (uint64, []string)
 	}
 	return idx, out
 }
+
+// HasTombstonesUpTo reports whether any deleted-key tombstone was written
+// at or below index, i.e. whether ReapTombstones{index} would remove one.
+func (s *Store) HasTombstonesUpTo(index uint64) bool {
+	it, err := s.Read().Get(tableTombstones, "id")
+	if err != nil {
+		return false
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if raw.(*tombstone).Index <= index {
+			return true
+		}
+	}
+	return false
+}
