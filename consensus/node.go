@@ -91,7 +91,6 @@ func New(cfg Config, store *registry.Store) (*Node, error) {
 	}
 	n.mux = newMux(ln, advertise)
 	n.mux.forward = n.serveForward
-	go n.mux.serve()
 
 	ok := false
 	defer func() {
@@ -135,6 +134,9 @@ func New(cfg Config, store *registry.Store) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
+	// Accept only now: a forwarded request that arrives while Raft is still
+	// being built waits in the listen queue instead of finding no Raft.
+	go n.mux.serve()
 	if cfg.BootstrapSelf && !existing {
 		logger.Info("bootstrapping a one-server cluster", "id", cfg.ID, "addr", advertise.String())
 		if err := n.bootstrap([]Server{{ID: cfg.ID, Address: advertise.String()}}); err != nil {
