@@ -388,3 +388,37 @@ func TestStopBlockingAnswersParkedQueries(t *testing.T) {
 		t.Fatal("StopBlocking left a query parked")
 	}
 }
+
+func TestMembershipEndpoints(t *testing.T) {
+	a := newTestAPI(t)
+	var members []apiMember
+	if err := json.Unmarshal(a.mustDo("GET", "/v1/agent/members", "").Body.Bytes(), &members); err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != 1 || members[0].Name != "n1" || members[0].Status != 1 || members[0].ProtocolCur == 0 {
+		t.Fatalf("members = %+v", members)
+	}
+	a.mustDo("PUT", "/v1/agent/join/10.0.0.2:8301", "")
+	if rec := a.do("PUT", "/v1/agent/join/10.255.255.1", ""); rec.Code != 400 || !strings.Contains(rec.Body.String(), "cannot reach") {
+		t.Fatalf("join unreachable: %d %s", rec.Code, rec.Body)
+	}
+	if rec := a.do("GET", "/v1/agent/join/10.0.0.2", ""); rec.Code != 405 {
+		t.Fatalf("GET join: %d", rec.Code)
+	}
+	a.mustDo("PUT", "/v1/agent/leave", "")
+	m := a.srv.members.(*fakeMembers)
+	if len(m.joined) != 1 || m.joined[0] != "10.0.0.2:8301" || !m.left {
+		t.Fatalf("fake saw joined=%v left=%v", m.joined, m.left)
+	}
+	var conf struct {
+		Servers []RaftServer
+		Index   uint64
+	}
+	if err := json.Unmarshal(a.mustDo("GET", "/v1/operator/raft/configuration", "").Body.Bytes(), &conf); err != nil || len(conf.Servers) != 1 || !conf.Servers[0].Leader {
+		t.Fatalf("raft configuration = %+v %v", conf, err)
+	}
+	var self map[string]map[string]any
+	if err := json.Unmarshal(a.mustDo("GET", "/v1/agent/self", "").Body.Bytes(), &self); err != nil || self["Config"]["NodeName"] != "n1" || self["Stats"]["raft"] == nil {
+		t.Fatalf("self = %v %v", self, err)
+	}
+}
