@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/consensus"
@@ -168,15 +169,7 @@ func (a *Agent) upServers() []gossip.Member {
 			out = append(out, m)
 		}
 	}
-	slices.SortFunc(out, func(x, y gossip.Member) int {
-		switch {
-		case x.Name < y.Name:
-			return -1
-		case x.Name > y.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(x, y gossip.Member) int { return strings.Compare(x.Name, y.Name) })
 	return out
 }
 

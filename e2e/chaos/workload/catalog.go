@@ -64,27 +64,19 @@ func (w *regWorker) run(ctx context.Context, rate float64, rng *rand.Rand) {
 	type inst struct{ id, service string }
 	var mine []inst
 	seq := 0
-	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
-	defer tick.Stop()
-	opCtx := context.WithoutCancel(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	paced(ctx, rate, func(opCtx context.Context) {
 		if len(mine) > 0 && rng.Float64() < 0.3 {
 			i := rng.IntN(len(mine))
 			in := mine[i]
 			if w.deregister(opCtx, in.id, in.service) != Fail {
 				mine = append(mine[:i], mine[i+1:]...)
 			}
-			continue
+			return
 		}
 		seq++
 		in := inst{id: fmt.Sprintf("%s-%d", w.prefix, seq), service: Services[rng.IntN(len(Services))]}
 		if w.register(opCtx, in.id, in.service) == OK {
 			mine = append(mine, in)
 		}
-	}
+	})
 }

@@ -26,17 +26,10 @@ type dnsProber struct {
 
 func (p *dnsProber) run(ctx context.Context, rate float64, rng *rand.Rand) {
 	client := &dns.Client{Net: "udp", Timeout: p.timeout}
-	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	paced(ctx, rate, func(context.Context) {
 		live, epoch := p.target.Live()
 		if !live {
-			continue
+			return
 		}
 		name := Services[rng.IntN(len(Services))] + ".service." + p.domain
 		qtype := dns.TypeA
@@ -48,7 +41,7 @@ func (p *dnsProber) run(ctx context.Context, rate float64, rng *rand.Rand) {
 		start := p.h.Now()
 		resp, _, err := client.Exchange(m, p.target.DNSAddr)
 		p.count(resp, err, epoch, start, name, qtype)
-	}
+	})
 }
 
 // count files one answer, unless the node changed state meanwhile.

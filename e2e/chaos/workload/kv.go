@@ -134,16 +134,7 @@ func trimNL(b []byte) []byte {
 // ctx ends. Mix: 40% get, 35% put, 20% CAS (after a get), 5% delete.
 func kvWorker(ctx context.Context, c *kvClient, keys []string, rate float64, rng *rand.Rand, name string) {
 	seq := 0
-	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
-	defer tick.Stop()
-	// Operations run on a context that the run's end does not cancel.
-	opCtx := context.WithoutCancel(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	paced(ctx, rate, func(opCtx context.Context) {
 		key := keys[rng.IntN(len(keys))]
 		seq++
 		value := fmt.Sprintf("%s-%d", name, seq)
@@ -159,5 +150,5 @@ func kvWorker(ctx context.Context, c *kvClient, keys []string, rate float64, rng
 		default:
 			c.del(opCtx, key)
 		}
-	}
+	})
 }
