@@ -2,8 +2,10 @@ package agenttest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,16 +72,43 @@ func StartCluster(t testing.TB, n int, mutate func(i int, cfg *agent.Config)) *C
 	return c
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback port free for both TCP and UDP a moment ago.
+// Ports come from below the kernel's ephemeral range (32768 and up here),
+// so an outgoing connection cannot take one between this check and the
+// agent's bind, and from a per-process sequence, so two calls never return
+// the same port.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range portSpan {
+		p := portBase + int(nextPort.Add(1))%portSpan
+		tl, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue
+		}
+		ul, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(p))
+		tl.Close()
+		if err != nil {
+			continue
+		}
+		ul.Close()
+		return p
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free loopback port")
+	return 0
 }
+
+const (
+	portBase = 20000
+	portSpan = 12000
+)
+
+// nextPort starts at a random offset so test binaries running in parallel
+// (go test runs packages concurrently) rarely probe the same ports.
+var nextPort = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(rand.Int64N(portSpan))
+	return &n
+}()
 
 // StopAll stops every running agent.
 func (c *Cluster) StopAll() {
